@@ -1,0 +1,112 @@
+"""OpenID4VCI credential endpoint latency: one request = proof check + mint + database writes, measured
+in-process through the app (Flask stack included, no HTTP server), on a scratch SQLite database; against
+one raw ES256 sign and verify. The issue asks for a report, with p99 <= 50 ms."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from wallet.app import create_app
+from wallet.db import make_engine
+from wallet.demo import LICENCE_CLAIMS
+from wallet.holder.oid4vci import DeviceKey
+from wallet.migrate import upgrade
+
+REQUESTS = 300
+ISSUER = "http://127.0.0.1:8000/issuers/transport"
+TARGET_P99_MS = 50.0
+
+
+def _offer_token(app: Any) -> str:
+    rt = app.extensions["credwallet"]
+    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
+    with rt.db.session() as session, session.begin():
+        agencies = rt.agencies(session)
+        agency = agencies.create_agency(slug="transport", name="Transport Agency")
+        person = agencies.create_person(
+            agency.id,
+            agency_ref="B-1",
+            given_name="Alex",
+            family_name="Citizen",
+            birthdate=datetime(1990, 4, 12).date(),
+        )
+        offer = rt.offers(session).authorise(
+            agency,
+            person_id=person.id,
+            credential_type="driver_licence",
+            claims=LICENCE_CLAIMS,
+            issuer=ISSUER,
+        )
+    grant = offer.offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
+    form = {
+        "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+        "pre-authorized_code": grant["pre-authorized_code"],
+        "tx_code": offer.tx_code,
+    }
+    token: str = app.test_client().post("/issuers/transport/token", data=form).json["access_token"]
+    return token
+
+
+def _latencies(app: Any, token: str) -> list[float]:
+    client, timings = app.test_client(), []
+    for _ in range(REQUESTS):
+        nonce = client.post("/issuers/transport/nonce").json["c_nonce"]
+        proof = DeviceKey().proof(issuer=ISSUER, nonce=nonce)  # the phone's work: not timed
+        body = {"credential_configuration_id": "driver_licence", "proofs": {"jwt": [proof]}}
+        start = time.perf_counter()
+        response = client.post(
+            "/issuers/transport/credential", json=body, headers={"Authorization": f"Bearer {token}"}
+        )
+        timings.append((time.perf_counter() - start) * 1000)
+        if response.status_code != 200:
+            raise RuntimeError(f"credential endpoint said {response.status_code}: {response.json}")
+    return timings
+
+
+def _raw_sign_verify_ms() -> float:
+    key = ec.generate_private_key(ec.SECP256R1())
+    start = time.perf_counter()
+    for _ in range(500):
+        signature = key.sign(b"x" * 600, ec.ECDSA(hashes.SHA256()))
+        key.public_key().verify(signature, b"x" * 600, ec.ECDSA(hashes.SHA256()))
+    return (time.perf_counter() - start) * 1000 / 500
+
+
+def run() -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        upgrade(make_engine(url))
+        app = create_app(
+            {
+                "ENV": "development",
+                "DATA_DIR": tmp,
+                "DATABASE_URL": url,
+                "KEY_PASSPHRASE": "benchmark-passphrase-0123",
+            }
+        )
+        timings = sorted(_latencies(app, _offer_token(app)))
+        app.extensions["credwallet"].db.dispose()
+    p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
+    raw = _raw_sign_verify_ms()
+    return {
+        "figure": "OID4VCI credential endpoint in-process (proof check, mint, SQLite writes): p50 / p99",
+        "ours": {
+            "median_per_s": round(1000 / p50, 1),
+            "min_per_s": round(1000 / timings[-1], 1),
+            "max_per_s": round(1000 / timings[0], 1),
+        },
+        "baseline": {"what": "one raw ES256 sign + verify", "median_per_s": round(1000 / raw, 1)},
+        "p50_ms": round(p50, 2),
+        "p99_ms": round(p99, 2),
+        "raw_sign_verify_ms": round(raw, 3),
+        "ratio": round(raw / p50, 3),
+        "target": f"report; p99 <= {TARGET_P99_MS:g} ms",
+        "met": p99 <= TARGET_P99_MS,
+    }

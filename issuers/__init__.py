@@ -1,0 +1,1 @@
+"""What it means to sign: credential types, minting SD-JWT VCs, status lists, trust bundles."""

@@ -1,0 +1,157 @@
+"""The holder's credential store: what it keeps, how it picks, its file (encrypted keys, 0600, round trip)."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pytest
+
+from tests.holder.credentials import NOW, mint_credential, verifier_for
+from wallet.holder.oid4vci import DeviceKey, Received
+from wallet.holder.present import present, venue
+from wallet.holder.store import CredentialStore, StoreError
+
+PASSPHRASE = b"correct horse battery staple"
+DAY = 86400
+
+
+@pytest.fixture
+def store():
+    return CredentialStore(PASSPHRASE)
+
+
+def test_a_credential_bound_to_a_key_of_the_store_is_kept(store, issuer_key):
+    device = store.new_device_key()
+
+    kept = store.add("proof_of_age", mint_credential("proof_of_age", device, issuer_key))
+
+    assert store.credentials() == [kept]
+    assert store.credentials("driver_licence") == []
+    assert kept.credential.vct == "https://wallet.example.gov/vct/proof_of_age/v1"
+
+
+def test_a_credential_bound_to_another_key_is_refused(store, issuer_key):
+    store.new_device_key()
+
+    with pytest.raises(StoreError, match="device key"):
+        store.add("proof_of_age", mint_credential("proof_of_age", DeviceKey(), issuer_key))
+    assert store.credentials() == []
+
+
+def test_what_is_not_a_credential_is_refused(store):
+    with pytest.raises(StoreError, match="not a credential"):
+        store.add("proof_of_age", "garbage")
+
+
+def test_received_batches_are_kept_by_configuration_id(store, issuer_key):
+    devices = [store.new_device_key(), store.new_device_key()]
+    credentials = [mint_credential("driver_licence", d, issuer_key) for d in devices]
+
+    store.add_received(Received("driver_licence", credentials))
+
+    assert [c.credential.text for c in store.credentials("driver_licence")] == credentials
+
+
+def test_pick_returns_the_newest_unexpired_credential_and_its_key(store, issuer_key):
+    old, new = store.new_device_key(), store.new_device_key()
+    store.add("proof_of_age", mint_credential("proof_of_age", new, issuer_key, now=NOW - DAY))
+    store.add("proof_of_age", mint_credential("proof_of_age", old, issuer_key, now=NOW - 2 * DAY))
+
+    credential, device = store.pick("proof_of_age", now=NOW)
+
+    assert credential.payload["iat"] == NOW - DAY
+    assert device.jwk == new.jwk
+    assert verifier_for(issuer_key).verify(present(credential, device, venue(), now=NOW).text, now=NOW).valid
+
+
+def test_pick_skips_expired_credentials(store, issuer_key):
+    device = store.new_device_key()
+    store.add("proof_of_age", mint_credential("proof_of_age", device, issuer_key, now=NOW - 40 * DAY))
+
+    with pytest.raises(StoreError, match="no unexpired proof_of_age"):
+        store.pick("proof_of_age", now=NOW)
+
+
+def test_pick_of_a_type_not_held_fails(store):
+    with pytest.raises(StoreError, match="driver_licence"):
+        store.pick("driver_licence", now=NOW)
+
+
+def test_a_store_needs_a_passphrase():
+    with pytest.raises(StoreError, match="passphrase"):
+        CredentialStore(b"")
+
+
+# --- The file --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def saved(store, issuer_key, tmp_path):
+    device = store.new_device_key()
+    store.add("driver_licence", mint_credential("driver_licence", device, issuer_key))
+    store.add("proof_of_age", mint_credential("proof_of_age", device, issuer_key))
+    path = tmp_path / "store.json"
+    store.save(path)
+    return store, path
+
+
+def test_a_saved_store_loads_with_the_same_credentials_and_keys(saved, issuer_key):
+    store, path = saved
+
+    loaded = CredentialStore.load(path, PASSPHRASE)
+
+    assert [(c.credential_type, c.credential.text) for c in loaded.credentials()] == [
+        (c.credential_type, c.credential.text) for c in store.credentials()
+    ]
+    credential, device = loaded.pick("proof_of_age", now=NOW)
+    assert verifier_for(issuer_key).verify(present(credential, device, venue(), now=NOW).text, now=NOW).valid
+
+
+def test_the_file_is_private_and_its_keys_encrypted(saved):
+    _, path = saved
+
+    document = json.loads(path.read_text())
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert document["version"] == 1
+    [pem] = document["device_keys"]
+    assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
+
+
+def test_a_wrong_passphrase_is_refused(saved):
+    _, path = saved
+
+    with pytest.raises(StoreError, match="wrong passphrase"):
+        CredentialStore.load(path, b"not the passphrase")
+
+
+def test_a_missing_file_is_an_empty_store(tmp_path):
+    assert CredentialStore.load(tmp_path / "none.json", PASSPHRASE).credentials() == []
+
+
+@pytest.mark.parametrize(
+    "content",
+    ["not json", "[]", '{"version": 2, "device_keys": [], "credentials": []}', '{"version": 1}', "\udcff"],
+    ids=["not-json", "not-an-object", "other-version", "members-missing", "not-utf8"],
+)
+def test_a_damaged_file_is_a_store_error(tmp_path, content):
+    path = tmp_path / "store.json"
+    path.write_bytes(content.encode("utf-8", "surrogateescape"))
+
+    with pytest.raises(StoreError):
+        CredentialStore.load(path, PASSPHRASE)
+
+
+def test_a_store_file_whose_credential_lost_its_key_is_refused(saved):
+    _, path = saved
+    document = json.loads(path.read_text())
+    document["device_keys"] = []
+    path.write_text(json.dumps(document))
+
+    with pytest.raises(StoreError, match="device key"):
+        CredentialStore.load(path, PASSPHRASE)
+
+
+def test_an_unwritable_place_is_a_store_error(store, tmp_path):
+    with pytest.raises(StoreError, match="cannot write"):
+        store.save(tmp_path / "missing-dir" / "store.json")

@@ -1,0 +1,198 @@
+"""Concurrent issuance: several app instances, each on its own connections, committing for real.
+
+Each thread is a wallet talking to its own app instance (as several server processes would be): nonce
+endpoint, then credential endpoint, each request committing at its end as in production.
+
+Unlike the other tests this one cannot run inside the rolled-back test transaction (the point is that the
+requests commit, and race), so its fixture commits its data and deletes it afterwards. Audit events stay:
+the database refuses to delete them, by design; they name only ids that no longer exist.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from tests.factories import bearer
+from tests.samples import LICENCE
+from tests.wallet.issuance.conftest import PRE_AUTHORIZED_GRANT, jwt_payload
+from wallet.agencies.errors import UnknownAgency
+from wallet.agencies.models import Agency, Person
+from wallet.app import create_app
+from wallet.holder.oid4vci import DeviceKey
+from wallet.issuance.models import (
+    CredentialAuthorisation,
+    CredentialOffer,
+    IssuanceNonce,
+    IssuedCredential,
+    StatusListRecord,
+)
+from wallet.issuance.service import issuer_url
+from wallet.links.models import PersonIdentifier
+
+THREADS = 4
+PER_THREAD = 10
+DEADLINE_SECONDS = 10.0
+
+
+@dataclass
+class Committed:
+    agency_id: uuid.UUID
+    authorisation_id: uuid.UUID
+    issuer: str
+    access_token: str
+    allocated_before: dict[uuid.UUID, int]
+
+
+def _snapshot(session, agency_id):
+    allocated = dict(
+        session.execute(
+            select(StatusListRecord.id, StatusListRecord.allocated).where(
+                StatusListRecord.agency_id == agency_id
+            )
+        ).all()
+    )
+    return allocated, set(session.scalars(select(IssuanceNonce.id)))
+
+
+@pytest.fixture
+def committed(settings, clock):
+    """A transport person with a licence authorisation, committed; all of it deleted again afterwards."""
+    app = create_app(settings, clock=clock)
+    rt = app.extensions["credwallet"]
+    rt.keystore.ensure_active("issuer:transport", now=clock.now())
+    with rt.db.session() as session:
+        agencies = rt.agencies(session)
+        try:
+            agency, made_agency = agencies.find_agency("transport"), False
+        except UnknownAgency:
+            agency, made_agency = agencies.create_agency(slug="transport", name="Transport"), True
+        allocated_before, nonces_before = _snapshot(session, agency.id)
+        person = agencies.create_person(
+            agency.id,
+            agency_ref=f"CONC-{uuid.uuid4().hex[:12]}",
+            given_name="Alex",
+            family_name="Citizen",
+            birthdate=date(1990, 4, 12),
+        )
+        issuer = issuer_url(rt.settings.public_url, "transport")
+        offer = rt.offers(session).authorise(
+            agency, person_id=person.id, credential_type="driver_licence", claims=LICENCE, issuer=issuer
+        )
+        session.commit()
+        ids = (agency.id, person.id, offer.authorisation.id)
+    try:
+        redeemed = app.test_client().post(
+            "/issuers/transport/token",
+            data={
+                "grant_type": PRE_AUTHORIZED_GRANT,
+                "pre-authorized_code": offer.offer["grants"][PRE_AUTHORIZED_GRANT]["pre-authorized_code"],
+                "tx_code": offer.tx_code,
+            },
+        )
+        assert redeemed.status_code == 200, redeemed.json
+        yield Committed(ids[0], ids[2], issuer, redeemed.json["access_token"], allocated_before)
+    finally:
+        _clean_up(
+            rt, *ids, made_agency=made_agency, allocated_before=allocated_before, nonces_before=nonces_before
+        )
+        rt.db.dispose()
+
+
+def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, allocated_before, nonces_before):
+    with rt.db.session() as session:
+        mine = select(IssuedCredential.status_list_id).where(
+            IssuedCredential.authorisation_id == authorisation_id
+        )
+        used = Counter(session.scalars(mine))
+        session.execute(delete(IssuedCredential).where(IssuedCredential.authorisation_id == authorisation_id))
+        for list_id, taken in used.items():
+            if list_id in allocated_before:
+                session.execute(
+                    update(StatusListRecord)
+                    .where(StatusListRecord.id == list_id)
+                    .values(allocated=StatusListRecord.allocated - taken)
+                )
+        session.execute(
+            delete(StatusListRecord).where(
+                StatusListRecord.agency_id == agency_id,
+                StatusListRecord.id.not_in(list(allocated_before)),
+            )
+        )
+        session.execute(delete(CredentialOffer).where(CredentialOffer.authorisation_id == authorisation_id))
+        session.execute(delete(CredentialAuthorisation).where(CredentialAuthorisation.id == authorisation_id))
+        session.execute(delete(PersonIdentifier).where(PersonIdentifier.person_id == person_id))
+        session.execute(delete(Person).where(Person.id == person_id))
+        session.execute(delete(IssuanceNonce).where(IssuanceNonce.id.not_in(list(nonces_before))))
+        if made_agency:
+            session.execute(delete(Agency).where(Agency.id == agency_id))
+        session.commit()
+
+
+def _issue_many(app, committed, now, start, results, errors):
+    """One app instance, as a wallet uses it: a nonce, then a licence request with it; PER_THREAD times."""
+    client = app.test_client()
+    start.wait()
+    for _ in range(PER_THREAD):
+        nonce = client.post("/issuers/transport/nonce")
+        if nonce.status_code != 200:
+            errors.append(f"nonce: {nonce.status_code} {nonce.json}")
+            continue
+        proof = DeviceKey().proof(issuer=committed.issuer, nonce=nonce.json["c_nonce"], now=now)
+        response = client.post(
+            "/issuers/transport/credential",
+            json={"credential_configuration_id": "driver_licence", "proofs": {"jwt": [proof]}},
+            headers=bearer(committed.access_token),
+        )
+        if response.status_code != 200:
+            errors.append(f"credential: {response.status_code} {response.json}")
+            continue
+        results.extend(entry["credential"] for entry in response.json["credentials"])
+
+
+def test_concurrent_issuance_never_allocates_one_index_twice(settings, clock, committed):
+    apps = [create_app(settings, clock=clock) for _ in range(THREADS)]
+    results: list[str] = []
+    errors: list[str] = []
+    start = threading.Barrier(THREADS)
+    now = int(clock.now().timestamp())
+    threads = [
+        threading.Thread(target=_issue_many, args=(app, committed, now, start, results, errors), daemon=True)
+        for app in apps
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        assert not any(thread.is_alive() for thread in threads), "issuance did not finish in time"
+    finally:
+        for thread in threads:
+            thread.join(DEADLINE_SECONDS)
+        for app in apps:
+            app.extensions["credwallet"].db.dispose()
+
+    assert errors == []
+    assert len(results) == THREADS * PER_THREAD
+    references = [jwt_payload(credential)["status"]["status_list"] for credential in results]
+    assert len({(ref["uri"], ref["idx"]) for ref in references}) == THREADS * PER_THREAD
+    rt = apps[0].extensions["credwallet"]
+    with rt.db.session() as session:
+        rows = session.execute(
+            select(IssuedCredential.status_list_id, IssuedCredential.status_index).where(
+                IssuedCredential.authorisation_id == committed.authorisation_id
+            )
+        ).all()
+        allocated, _ = _snapshot(session, committed.agency_id)
+    assert len(rows) == len(set(rows)) == THREADS * PER_THREAD
+    taken = Counter(list_id for list_id, _ in rows)
+    for list_id, count in taken.items():  # the fill counters saw every allocation, none lost to a race
+        assert allocated[list_id] - committed.allocated_before.get(list_id, 0) == count

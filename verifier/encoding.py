@@ -1,0 +1,109 @@
+"""Strict base64url and JSON, as every format here needs them.
+
+base64url is the unpadded alphabet of RFC 7515 section 2; anything else (padding, ``+``, ``/``, white space,
+non-zero trailing bits) is refused, so that one value has exactly one encoding. JSON is parsed with duplicate
+member names refused (RFC 7515 section 5.2 and RFC 9901 section 7.1 both call for it), without NaN or
+Infinity, and never deeper than a fixed limit.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from typing import Any
+
+from verifier.errors import FormatError
+
+MAX_JSON_DEPTH = 32
+_B64URL = re.compile(r"[A-Za-z0-9_-]*")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+_VALUE = {char: index for index, char in enumerate(_ALPHABET)} | {"": 0}
+# The last character of a 2- or 3-character final group carries 4 or 2 bits that encode nothing; they must
+# be zero, or the same bytes would have several spellings.
+_TRAILING_BITS = {0: 0, 2: 0b1111, 3: 0b11}
+
+
+def b64url_encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64url_decode(text: str) -> bytes:
+    """Decode unpadded base64url. Raises FormatError for anything not in its one canonical form."""
+    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
+        raise FormatError("not base64url")
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        data = base64.urlsafe_b64decode(padded)
+    except (binascii.Error, ValueError) as e:
+        raise FormatError("not base64url") from e
+    if _TRAILING_BITS[len(text) % 4] & _VALUE[text[-1:]]:  # a second spelling of the same bytes
+        raise FormatError("not canonical base64url")
+    return data
+
+
+def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for name, value in pairs:
+        if name in result:
+            raise FormatError(f"duplicate JSON member {name!r}")
+        result[name] = value
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise FormatError(f"JSON constant {name} is not allowed")
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    if not isinstance(value, dict | list):
+        return False
+    stack: list[tuple[dict[str, Any] | list[Any], int]] = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = node.values() if isinstance(node, dict) else node
+        # Only containers nest: strings and numbers (most of a payload) are never pushed.
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return False
+
+
+def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
+    """Parse JSON refusing duplicate names, NaN/Infinity, invalid UTF-8, lone surrogates and nesting past
+    ``max_depth``.
+
+    Raises FormatError (reason ``malformed``).
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        value = json.loads(text, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+    except FormatError:
+        raise
+    except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise FormatError("not valid JSON") from e
+    if _depth_exceeds(value, max_depth):
+        raise FormatError("JSON nested too deeply")
+    if "\\u" in text or isinstance(data, str):  # bytes were checked by UTF-8 decoding, escapes were not
+        _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    # A "\ud800" escape is valid JSON syntax but no Unicode text (RFC 7493 section 2.1 forbids it): such a
+    # string could not be written out again, so it would break whoever prints a claim later.
+    try:
+        dumps_compact(value)
+    except UnicodeEncodeError as e:
+        raise FormatError("JSON string holds a lone surrogate") from e
+
+
+def b64url_json(text: str) -> Any:
+    """A base64url segment holding JSON (a JWS header or payload, a disclosure). Raises FormatError."""
+    return loads_strict(b64url_decode(text))
+
+
+def dumps_compact(value: Any) -> bytes:
+    """JSON as this project writes it: no spaces, UTF-8 as is."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

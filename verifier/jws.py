@@ -1,0 +1,113 @@
+"""Compact JWS (RFC 7515) restricted to what this verifier accepts: ES256 with a raw 64-byte signature.
+
+The algorithm comes from an allow-list of one, never from the key or the token: ``none``, HMAC and every
+other value are refused before a key is even looked up. Keys come only from what the caller trusts (a kid in
+a trust store, or the holder key in a signed ``cnf``), so ``jwk``, ``jku``, ``x5u`` and ``x5c`` headers are
+never read. ``crit`` names extensions a recipient must understand; this one understands none, so any ``crit``
+makes the token unusable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from verifier.encoding import b64url_decode, b64url_json
+from verifier.errors import FormatError
+from verifier.reasons import Reason
+
+ALGORITHM = "ES256"
+# The order n of the P-256 group (SEC 2, section 2.4.2): r and s must lie in [1, n - 1].
+P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+SIGNATURE_BYTES = 64
+
+
+@dataclass(frozen=True, slots=True)
+class CompactJws:
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature: bytes
+
+
+def parse_compact(text: str) -> CompactJws:
+    """Split and decode ``header.payload.signature``; header and payload must be JSON objects.
+
+    Raises FormatError (reason ``malformed``) for anything else, duplicate JSON members and deep nesting
+    included.
+    """
+    parts = text.split(".")
+    if len(parts) != 3:
+        raise FormatError("a compact JWS has three parts")
+    header, payload = b64url_json(parts[0]), b64url_json(parts[1])
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        raise FormatError("JWS header and payload must be JSON objects")
+    signature = b64url_decode(parts[2])
+    return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+
+
+def header_problems(header: Mapping[str, Any], *, typ: str) -> list[Reason]:
+    """What is wrong with a protected header, for a token that must be of type ``typ``; empty when nothing."""
+    problems: list[Reason] = []
+    if header.get("typ") != typ:  # exact: no case folding, no "application/" prefix, no legacy types
+        problems.append(Reason.WRONG_TYP)
+    if header.get("alg") != ALGORITHM:
+        problems.append(Reason.ALG_NOT_ALLOWED)
+    if "crit" in header:
+        problems.append(Reason.MALFORMED)
+    return problems
+
+
+def verify_es256(signing_input: bytes, signature: bytes, *, key: ec.EllipticCurvePublicKey) -> bool:
+    """True when ``signature`` is a raw r||s ES256 signature (RFC 7518 section 3.4) of ``signing_input``.
+
+    A DER signature, a wrong length, and r or s outside [1, n - 1] are all simply False, checked here and
+    not left to the library, so that no encoding of r = 0 or s = 0 ever reaches the arithmetic.
+    """
+    if len(signature) != SIGNATURE_BYTES:
+        return False
+    r = int.from_bytes(signature[:32], "big")
+    s = int.from_bytes(signature[32:], "big")
+    if not (0 < r < P256_ORDER and 0 < s < P256_ORDER):
+        return False
+    try:
+        key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
+    except InvalidSignature:
+        return False
+    return True
+
+
+def verify_compact(text: str, *, typ: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> dict[str, Any]:
+    """The payload of a compact JWS of type ``typ``, signed ES256 by the key its ``kid`` names in ``keys``.
+
+    Raises FormatError whose reason is the first failure: ``malformed``, ``wrong_typ``,
+    ``alg_not_allowed``, ``unknown_key`` or ``bad_signature``.
+    """
+    jws = parse_compact(text)
+    problems = header_problems(jws.header, typ=typ)
+    if problems:
+        raise FormatError(f"unacceptable JWS header: {problems[0]}", reason=problems[0])
+    kid = jws.header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise FormatError("the JWS kid is not a trusted key", reason=Reason.UNKNOWN_KEY)
+    if not verify_es256(jws.signing_input, jws.signature, key=key):
+        raise FormatError("the JWS signature does not verify", reason=Reason.BAD_SIGNATURE)
+    return jws.payload
+
+
+def int_claim(payload: Mapping[str, Any], name: str) -> int | None:
+    """An integer NumericDate-like claim, None when absent. Raises FormatError when not an integer."""
+    if name not in payload:
+        return None
+    value = payload[name]
+    # bool is an int in Python, and true is not a time; fractional seconds are not issued by anyone we trust.
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise FormatError(f"claim {name} must be an integer")
+    return value

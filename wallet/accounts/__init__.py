@@ -1,0 +1,1 @@
+"""Citizen accounts and their log-in sessions."""

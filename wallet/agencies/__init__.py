@@ -1,0 +1,1 @@
+"""Agencies, their API clients, and the people records they keep."""

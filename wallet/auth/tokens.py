@@ -1,0 +1,92 @@
+"""Short-lived access tokens: ES256 JWTs (RFC 9068 ``at+jwt``) signed by the service's own key.
+
+Verification pins the algorithm, the type, the issuer and the audience, and requires every claim it relies on,
+so that a credential or a token meant for another audience can never pass as an access token.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+import jwt
+from jwt.types import Options
+
+from keys import KeyStore
+from wallet.clock import Clock
+
+SERVICE_KEYS = "service-tokens"
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type (RFC 9068), not a secret
+REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti"]
+LEEWAY = timedelta(seconds=5)
+
+
+def own_clock(*require: str) -> Options:
+    """Options for every jwt.decode of ours: the claims it must carry, and no time check by the library.
+
+    Time claims are judged by the caller against the app's clock, never against the system clock (one
+    clock, injectable, for tests and replays alike).
+    """
+    return Options(require=list(require), verify_exp=False, verify_nbf=False, verify_iat=False)
+
+
+class InvalidAccessToken(Exception):
+    """The token is malformed, forged, expired, or not meant for this audience."""
+
+
+class AccessTokens:
+    def __init__(self, *, keystore: KeyStore, issuer: str, clock: Clock) -> None:
+        self._keystore = keystore
+        self._issuer = issuer
+        self._clock = clock
+
+    def mint(self, *, subject: str, audience: str, ttl: int, **claims: Any) -> str:
+        """A signed access token for ``subject``, valid ``ttl`` seconds, with ``claims`` added."""
+        now = int(self._clock.now().timestamp())
+        payload = {
+            "iss": self._issuer,
+            "sub": subject,
+            "aud": audience,
+            "iat": now,
+            "exp": now + ttl,
+            "jti": secrets.token_urlsafe(16),
+            **claims,
+        }
+        return self._keystore.active(SERVICE_KEYS).sign_jws(payload, typ=TOKEN_TYPE)
+
+    def verify(self, token: str, *, audience: str) -> dict[str, Any]:
+        """The token's claims. Raises InvalidAccessToken unless it is a valid token for ``audience``."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as e:
+            raise InvalidAccessToken("malformed token") from e
+        if header.get("typ") != TOKEN_TYPE or header.get("alg") != "ES256":
+            raise InvalidAccessToken("not an access token")
+        now = self._clock.now()
+        key = self._keystore.verification_keys(SERVICE_KEYS, now=now).get(str(header.get("kid")))
+        if key is None:
+            raise InvalidAccessToken("unknown signing key")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key,
+                algorithms=["ES256"],
+                audience=audience,
+                issuer=self._issuer,
+                options=own_clock(*REQUIRED_CLAIMS),
+            )
+        except jwt.PyJWTError as e:
+            raise InvalidAccessToken(str(e)) from e
+        self._check_times(claims, now.timestamp())
+        return claims
+
+    @staticmethod
+    def _check_times(claims: dict[str, Any], now: float) -> None:
+        exp, iat = claims["exp"], claims["iat"]
+        if not isinstance(exp, int) or not isinstance(iat, int):
+            raise InvalidAccessToken("exp and iat must be integers")
+        if now >= exp + LEEWAY.total_seconds():
+            raise InvalidAccessToken("token expired")
+        if iat > now + LEEWAY.total_seconds():
+            raise InvalidAccessToken("token issued in the future")

@@ -1,0 +1,152 @@
+"""The one way to get a database session.
+
+A request gets one session (``request_session``), which the app commits once, at the boundary, after the
+view has returned; services only ``flush``. SQLite (WAL, foreign keys on) is the embedded default,
+PostgreSQL the scaled one; both go through the same models and the same Alembic migrations.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from flask import current_app, g
+from sqlalchemy import (
+    JSON,
+    Connection,
+    DateTime,
+    Engine,
+    MetaData,
+    TypeDecorator,
+    Uuid,
+    create_engine,
+    event,
+    text,
+    update,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite keeps no zone, so it is restored on the way out)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(),
+        uuid.UUID: Uuid(),
+        dict[str, Any]: JSON(),
+    }
+
+
+def uuid_pk() -> Mapped[uuid.UUID]:
+    return mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.joined: Connection | None = None
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    def bind(self, connection: Connection) -> None:
+        """Run every session inside ``connection``'s open transaction, committing to savepoints.
+
+        Tests use it to roll back everything a test did; a script can use it to make a batch atomic.
+        """
+        self._sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
+        self.joined = connection
+
+    def ping(self) -> None:
+        with self.session() as session:
+            session.execute(text("SELECT 1"))
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 5}, hide_parameters=True
+        )
+        if engine.url.database and engine.url.database != ":memory:":
+            Path(engine.url.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    # hide_parameters: a logged database error must not carry the values it was given (hashes, claims).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own transaction handling breaks SAVEPOINT and transactional DDL; take it over (the recipe
+    # from SQLAlchemy's SQLite notes) and set the pragmas every connection needs.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def _sqlite_on_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads, then writes after
+    # another connection has committed, fails at once with "database is locked" (busy_timeout cannot help
+    # it), so concurrent requests would fail instead of waiting their turn.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def request_session() -> Session:
+    """The session of the current request, opened on first use and committed by the app at the end."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["credwallet"].db.session()
+    session: Session = g.db_session
+    return session
+
+
+def use_once(session: Session, used_at: Any, *where: Any, at: datetime) -> bool:
+    """Set ``used_at`` (a model's column) to ``at`` on the row ``where`` picks, if it is still unset.
+
+    One conditional UPDATE: of two requests racing for one single-use thing (a code, a nonce, a refresh
+    token, a challenge), exactly one gets True.
+    """
+    result = session.execute(
+        update(used_at.class_)
+        .where(used_at.is_(None), *where)
+        .values({used_at.key: at})
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""The citizen's devices: the phones whose keys their credentials are bound to."""

@@ -1,0 +1,156 @@
+"""The phone's credential store: received SD-JWT VCs and the device keys they are bound to, in one JSON file.
+
+On a phone the device keys stay in the secure element. This reference client keeps each one in the file as an
+encrypted PKCS#8 PEM under the store's passphrase, and writes the file atomically with mode 0600, so a copied
+store file alone presents nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from keys import jwk_thumbprint
+from keys.fsutil import atomic_write
+from wallet.holder.oid4vci import DeviceKey, HolderClient, Received
+from wallet.holder.present import SdJwtCredential
+
+STORE_VERSION = 1
+
+
+class StoreError(Exception):
+    """The store cannot be read or written, its passphrase is wrong, or it holds no credential as asked."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCredential:
+    credential_type: str  # the OpenID4VCI credential_configuration_id: driver_licence, proof_of_age, ...
+    credential: SdJwtCredential
+    holder_key: str  # RFC 7638 thumbprint of the device key in its cnf
+
+    @property
+    def issued_at(self) -> int:
+        return _int(self.credential.payload.get("iat"))
+
+    @property
+    def expires_at(self) -> int:
+        return _int(self.credential.payload.get("exp"))
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+class CredentialStore:
+    def __init__(self, passphrase: bytes) -> None:
+        if not passphrase:
+            raise StoreError("the credential store needs a passphrase")
+        self._passphrase = passphrase
+        self._keys: dict[str, ec.EllipticCurvePrivateKey] = {}
+        self._credentials: list[StoredCredential] = []
+
+    def new_device_key(self) -> DeviceKey:
+        """A new P-256 device key, kept in the store, to request credentials with."""
+        private_key = ec.generate_private_key(ec.SECP256R1())
+        device = DeviceKey(private_key)
+        self._keys[jwk_thumbprint(device.jwk)] = private_key
+        return device
+
+    def add(self, credential_type: str, text: str) -> StoredCredential:
+        """Keep a received credential. Raises StoreError unless it is an SD-JWT VC bound to a key here."""
+        try:
+            credential = SdJwtCredential(text)
+            holder_key = jwk_thumbprint(credential.holder_jwk)
+        except ValueError as e:  # PresentationError, or a cnf.jwk with no thumbprint
+            raise StoreError(f"not a credential this store can keep: {e}") from e
+        if holder_key not in self._keys:
+            raise StoreError("the credential is bound to a device key this store does not hold")
+        stored = StoredCredential(credential_type, credential, holder_key)
+        self._credentials.append(stored)
+        return stored
+
+    def add_received(self, received: Received) -> list[StoredCredential]:
+        return [self.add(received.configuration_id, text) for text in received.credentials]
+
+    def accept_offer(
+        self, client: HolderClient, uri: str, tx_code: str, *, keys: int = 1
+    ) -> list[StoredCredential]:
+        """Run an offer's OpenID4VCI flow with ``keys`` new device keys and keep what is issued.
+
+        Raises IssuanceFailed (from the client) or StoreError.
+        """
+        devices = [self.new_device_key() for _ in range(keys)]
+        return [
+            kept
+            for received in client.accept_offer(uri, tx_code, devices)
+            for kept in self.add_received(received)
+        ]
+
+    def credentials(self, credential_type: str | None = None) -> list[StoredCredential]:
+        return [c for c in self._credentials if credential_type in (None, c.credential_type)]
+
+    def device_key(self, stored: StoredCredential) -> DeviceKey:
+        return DeviceKey(self._keys[stored.holder_key])
+
+    def pick(self, credential_type: str, *, now: int) -> tuple[SdJwtCredential, DeviceKey]:
+        """The newest credential of this type still unexpired at ``now``, with its device key.
+
+        Raises StoreError when there is none.
+        """
+        usable = [c for c in self.credentials(credential_type) if c.expires_at > now]
+        if not usable:
+            raise StoreError(f"no unexpired {credential_type} credential in the store")
+        newest = max(usable, key=lambda c: c.issued_at)  # max keeps the first of equals: the first received
+        return newest.credential, self.device_key(newest)
+
+    def save(self, path: Path) -> None:
+        """Write the store to ``path`` (atomically, mode 0600). Raises StoreError."""
+        encryption = serialization.BestAvailableEncryption(self._passphrase)
+        document = {
+            "version": STORE_VERSION,
+            "device_keys": [
+                key.private_bytes(
+                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+                ).decode()
+                for key in self._keys.values()
+            ],
+            "credentials": [
+                {"type": c.credential_type, "credential": c.credential.text} for c in self._credentials
+            ],
+        }
+        try:
+            atomic_write(path, json.dumps(document, indent=1).encode())
+        except OSError as e:
+            raise StoreError(f"cannot write the credential store {path}: {e}") from e
+
+    @classmethod
+    def load(cls, path: Path, passphrase: bytes) -> CredentialStore:
+        """The store saved at ``path``; an empty store when there is no file yet. Raises StoreError."""
+        store = cls(passphrase)
+        if not path.exists():
+            return store
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(document, dict) or document.get("version") != STORE_VERSION:
+                raise StoreError(f"{path} is not a version {STORE_VERSION} credential store")
+            for pem in document["device_keys"]:
+                store._add_key(pem.encode())
+            for entry in document["credentials"]:
+                store.add(entry["type"], entry["credential"])
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+            raise StoreError(f"cannot read the credential store {path}: {e}") from e
+        return store
+
+    def _add_key(self, pem: bytes) -> None:
+        try:
+            key = serialization.load_pem_private_key(pem, self._passphrase)
+        except (ValueError, TypeError) as e:  # cryptography: a wrong passphrase is a ValueError
+            raise StoreError("cannot decrypt a device key: wrong passphrase, or a damaged store") from e
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+            raise StoreError("a device key in the store is not a P-256 key")
+        self._keys[jwk_thumbprint(DeviceKey(key).jwk)] = key

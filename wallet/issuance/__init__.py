@@ -1,0 +1,1 @@
+"""Issuing credentials: authorisations, OpenID4VCI, credential records, status indices."""

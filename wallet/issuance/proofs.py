@@ -1,0 +1,76 @@
+"""Key proofs of OpenID4VCI section 8.2.1 (``openid4vci-proof+jwt``): who holds the key a credential binds to.
+
+The key travels in the ``jwk`` header and must be a P-256 public key; the proof must be signed by it with
+ES256, name this issuer as ``aud``, carry a ``c_nonce`` and a fresh ``iat``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import jwt
+
+from keys import jwk_thumbprint
+from verifier.errors import FormatError
+from verifier.jwk import p256_public_key
+from wallet.auth.tokens import own_clock
+from wallet.issuance.errors import InvalidProof
+
+PROOF_TYP = "openid4vci-proof+jwt"
+MAX_AGE = timedelta(minutes=5)
+MAX_SKEW = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class ProvenKey:
+    jwk: dict[str, Any]
+    thumbprint: str
+    nonce: str
+
+
+def check_proof(proof: str, *, issuer: str, now: datetime) -> ProvenKey:
+    """The key a proof proves. Raises InvalidProof; the nonce is checked by the caller (``invalid_nonce``)."""
+    header = _header(proof)
+    try:
+        key = p256_public_key(header.get("jwk"))
+    except FormatError as e:
+        raise InvalidProof(f"the proof's jwk header is not a P-256 public key: {e}") from None
+    try:
+        claims = jwt.decode(
+            proof,
+            key,
+            algorithms=["ES256"],
+            audience=issuer,
+            options=own_clock("aud", "iat", "nonce"),
+        )
+    except jwt.PyJWTError as e:
+        raise InvalidProof(f"the proof does not verify: {e}") from None
+    _check_fresh(claims["iat"], now)
+    if not isinstance(claims["nonce"], str):
+        raise InvalidProof("nonce must be a string")
+    jwk = {name: header["jwk"][name] for name in ("kty", "crv", "x", "y")}
+    return ProvenKey(jwk, jwk_thumbprint(jwk), claims["nonce"])
+
+
+def _header(proof: str) -> dict[str, Any]:
+    try:
+        header = jwt.get_unverified_header(proof)
+    except jwt.PyJWTError:
+        raise InvalidProof("a proof is not a JWT") from None
+    if header.get("typ") != PROOF_TYP:
+        raise InvalidProof(f"a proof must have typ {PROOF_TYP}")
+    if header.get("alg") != "ES256":
+        raise InvalidProof("proofs must be signed with ES256")
+    if "kid" in header or "x5c" in header or "jwk" not in header:
+        raise InvalidProof("the proof must carry its key in jwk, and neither kid nor x5c")
+    return header
+
+
+def _check_fresh(iat: Any, now: datetime) -> None:
+    if not isinstance(iat, int | float):
+        raise InvalidProof("iat must be a number")
+    age = now.timestamp() - iat
+    if age > MAX_AGE.total_seconds() or age < -MAX_SKEW.total_seconds():
+        raise InvalidProof("the proof's iat is not recent")

@@ -1,0 +1,173 @@
+"""Changing what issued credentials' status lists say: revoke, suspend, reinstate, supersede.
+
+A change to one credential reaches its companions (the proof-of-age credential shares its licence's fate).
+A person-wide change also moves the authorisation behind those credentials, so that the holder cannot
+simply ask for a fresh copy: revoking withdraws it for good, suspending holds it, reinstating reopens it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from wallet.audit.service import Actor, record
+from wallet.issuance.errors import CompanionFollows, InvalidTransition
+from wallet.issuance.events import STATE_EVENTS, tell_holder
+from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
+from wallet.issuance.statuslists import StatusLists
+
+TRANSITIONS = {"valid": {"revoked", "suspended"}, "suspended": {"valid", "revoked"}, "revoked": set[str]()}
+AUTHORISATION_STATE = {"revoked": "withdrawn", "suspended": "suspended", "valid": "active"}
+
+
+class StatusChanges:
+    def __init__(self, session: Session, *, now: Callable[[], datetime], lists: StatusLists) -> None:
+        self.session = session
+        self.now = now
+        self.lists = lists
+
+    def change(
+        self, credentials: list[IssuedCredential], state: str, *, reason: str, actor: Actor, tell: bool = True
+    ) -> list[IssuedCredential]:
+        """Move credentials (and their companions) to ``state``.
+
+        Raises InvalidTransition, and then nothing moves.
+        """
+        affected = self._locked(self._with_companions(credentials))
+        for credential in affected:
+            if state != credential.state and state not in TRANSITIONS[credential.state]:
+                raise InvalidTransition(f"a {credential.state} credential cannot become {state}")
+        changed = [credential for credential in affected if credential.state != state]
+        for credential in changed:
+            credential.state = state
+            self._audit(f"credential_{state}", credential, reason, actor)
+        self.lists.mark_changed({credential.status_list_id for credential in affected})
+        if tell:
+            self._tell(changed, state, reason)
+        self.session.flush()
+        return affected
+
+    def change_one(
+        self, credential: IssuedCredential, state: str, *, reason: str, actor: Actor
+    ) -> list[IssuedCredential]:
+        """An agency's change to one credential. Raises CompanionFollows for a companion, whose status
+        is its licence's, and InvalidTransition."""
+        if credential.companion_of is not None:
+            raise CompanionFollows()
+        return self.change([credential], state, reason=reason, actor=actor)
+
+    def _locked(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
+        """The same rows, re-read under a row lock, so that two changes at once cannot both pass the
+        transition check on the state they read (a revocation must never be lost)."""
+        if not credentials:
+            return []
+        return list(
+            self.session.scalars(
+                select(IssuedCredential)
+                .where(IssuedCredential.id.in_([credential.id for credential in credentials]))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+
+    def change_for_person(
+        self,
+        agency_id: uuid.UUID,
+        person_id: uuid.UUID,
+        credential_type: str,
+        state: str,
+        *,
+        reason: str,
+        actor: Actor,
+    ) -> list[IssuedCredential]:
+        """Every credential of one type a person holds, and the authorisations they came from."""
+        credentials = list(
+            self.session.scalars(
+                select(IssuedCredential).where(
+                    IssuedCredential.agency_id == agency_id,
+                    IssuedCredential.person_id == person_id,
+                    IssuedCredential.credential_type == credential_type,
+                )
+            )
+        )
+        affected = self.change(credentials, state, reason=reason, actor=actor)
+        authorisations = self.session.scalars(
+            select(CredentialAuthorisation).where(
+                CredentialAuthorisation.agency_id == agency_id,
+                CredentialAuthorisation.person_id == person_id,
+                CredentialAuthorisation.credential_type == credential_type,
+                CredentialAuthorisation.state != "withdrawn",  # a withdrawn authorisation stays withdrawn
+            )
+        )
+        for authorisation in authorisations:
+            authorisation.state = AUTHORISATION_STATE[state]
+        self.session.flush()
+        return affected
+
+    def supersede(self, new: IssuedCredential, *, actor: Actor) -> None:
+        """Revoke the older copies of ``new`` on the same device, now that ``new`` has been delivered.
+
+        Only that one type: a licence's new copy does not retire the proof-of-age companion, which the
+        app renews in its own request; until then the holder still has a valid one.
+        """
+        older = list(
+            self.session.scalars(
+                select(IssuedCredential).where(
+                    IssuedCredential.authorisation_id == new.authorisation_id,
+                    IssuedCredential.credential_type == new.credential_type,
+                    IssuedCredential.holder_key == new.holder_key,
+                    IssuedCredential.state != "revoked",
+                    IssuedCredential.id != new.id,
+                )
+            )
+        )
+        for credential in older:
+            credential.state = "revoked"
+            self._audit("credential_superseded", credential, f"replaced by {new.id}", actor)
+        self.lists.mark_changed({credential.status_list_id for credential in older})
+        # A live companion of a retired licence now follows the new one, so it cannot escape the new
+        # licence's suspension or revocation.
+        self.session.execute(
+            update(IssuedCredential)
+            .where(
+                IssuedCredential.companion_of.in_([credential.id for credential in older]),
+                IssuedCredential.state != "revoked",
+            )
+            .values(companion_of=new.id)
+            .execution_options(synchronize_session=False)
+        )
+
+    def _tell(self, changed: list[IssuedCredential], state: str, reason: str) -> None:
+        """One message per person and credential type, however many copies (devices) changed; the
+        companions follow their licence without a message of their own."""
+        told = {(c.person_id, c.credential_type) for c in changed if c.companion_of is None}
+        for person_id, credential_type in sorted(told, key=str):
+            tell_holder(
+                self.session,
+                person_id=person_id,
+                credential_type=credential_type,
+                kind=STATE_EVENTS[state],
+                reason=reason,
+                at=self.now(),
+            )
+
+    def _with_companions(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
+        ids = {credential.id for credential in credentials}
+        companions = self.session.scalars(
+            select(IssuedCredential).where(IssuedCredential.companion_of.in_(ids))
+        )
+        return [*credentials, *(c for c in companions if c.id not in ids)]
+
+    def _audit(self, event: str, credential: IssuedCredential, reason: str, actor: Actor) -> None:
+        record(
+            self.session,
+            event=event,
+            actor=actor,
+            at=self.now(),
+            subject=("credential", str(credential.id)),
+            reason=reason,
+        )

@@ -1,0 +1,154 @@
+"""Status lists: random, never-reused indices, and the signed Token Status List each issuer publishes.
+
+An index is taken by inserting the credential's row: the (list, index) pair is unique in the database, so
+two concurrent issuances can never hold one index; the loser of a race draws again. Rows are never deleted,
+so an index is never reused. Lists are kept at most half full, which keeps draws cheap and makes an index say
+little about when its credential was issued. The statuses themselves live on the credential rows; a list
+token is rebuilt from the few non-valid rows when the list has changed or its token is getting old.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from issuers.tokens import status_list_token
+from keys import SigningKey
+from verifier.statuslist import Status, StatusList
+from wallet.issuance.models import IssuedCredential, StatusListRecord
+
+LIST_SIZE = 131_072  # 2^17 entries, 32 KiB uncompressed at 2 bits
+FILL_LIMIT = LIST_SIZE // 2
+MAX_DRAWS = 32
+TOKEN_TTL = timedelta(minutes=15)  # how long verifiers may cache a list
+TOKEN_LIFETIME = timedelta(hours=24)
+STATE_CODES = {"valid": Status.VALID, "revoked": Status.INVALID, "suspended": Status.SUSPENDED}
+
+
+@dataclass(frozen=True, slots=True)
+class ListSigner:
+    key: SigningKey
+    issuer: str
+
+    def uri(self, number: int) -> str:
+        return f"{self.issuer}/status/{number}"
+
+
+class StatusLists:
+    def __init__(self, session: Session, *, now: Callable[[], datetime]) -> None:
+        self.session = session
+        self.now = now
+
+    def insert_with_index(self, agency_id: uuid.UUID, credential: IssuedCredential) -> StatusListRecord:
+        """Give ``credential`` a random free index in the agency's open list and insert it.
+
+        Raises RuntimeError when no free index turns up after many draws (a list far past its fill limit).
+        """
+        for _ in range(MAX_DRAWS):
+            record = self._open_list(agency_id)
+            credential.status_list_id = record.id
+            credential.status_index = secrets.randbelow(record.size)
+            try:
+                with self.session.begin_nested():
+                    self.session.add(credential)
+            except IntegrityError:
+                continue  # the index was taken, by an older credential or a concurrent request
+            self._count_allocation(record)
+            return record
+        raise RuntimeError("no free status index after repeated draws")
+
+    def _count_allocation(self, record: StatusListRecord) -> None:
+        self.session.execute(
+            update(StatusListRecord)
+            .where(StatusListRecord.id == record.id)
+            .values(allocated=StatusListRecord.allocated + 1)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.expire(record, ["allocated"])
+
+    def _open_list(self, agency_id: uuid.UUID) -> StatusListRecord:
+        current = self.session.scalar(
+            select(StatusListRecord)
+            .where(StatusListRecord.agency_id == agency_id, StatusListRecord.allocated < FILL_LIMIT)
+            .order_by(StatusListRecord.number.desc())
+            .limit(1)
+        )
+        return current or self._new_list(agency_id)
+
+    def _new_list(self, agency_id: uuid.UUID) -> StatusListRecord:
+        last = self.session.scalar(
+            select(func.max(StatusListRecord.number)).where(StatusListRecord.agency_id == agency_id)
+        )
+        record = StatusListRecord(
+            agency_id=agency_id, number=(last or 0) + 1, size=LIST_SIZE, created_at=self.now()
+        )
+        try:
+            with self.session.begin_nested():
+                self.session.add(record)
+        except IntegrityError:  # a concurrent request opened that number first: use its list
+            return self._open_list(agency_id)
+        return record
+
+    def mark_changed(self, list_ids: set[uuid.UUID]) -> None:
+        """Note that statuses in these lists changed, so their next token is signed anew."""
+        if list_ids:
+            self.session.execute(
+                update(StatusListRecord)
+                .where(StatusListRecord.id.in_(list_ids))
+                .values(version=StatusListRecord.version + 1)
+                .execution_options(synchronize_session=False)
+            )
+
+    def token(self, record: StatusListRecord, signer: ListSigner) -> str:
+        """The list's current token, re-signed when the list changed or half its cache time has passed."""
+        now = self.now()
+        fresh = record.token_signed_at is not None and now - record.token_signed_at < TOKEN_TTL / 2
+        if record.token is not None and record.token_version == record.version and fresh:
+            return record.token
+        record.token = status_list_token(
+            self.statuses(record),
+            key=signer.key,
+            issuer=signer.issuer,
+            uri=signer.uri(record.number),
+            now=now,
+            ttl=TOKEN_TTL,
+            lifetime=TOKEN_LIFETIME,
+        )
+        record.token_version = record.version
+        record.token_signed_at = now
+        self.session.flush()
+        return record.token
+
+    def statuses(self, record: StatusListRecord) -> StatusList:
+        statuses = StatusList(record.size, bits=2)
+        rows = self.session.execute(
+            select(IssuedCredential.status_index, IssuedCredential.state).where(
+                IssuedCredential.status_list_id == record.id, IssuedCredential.state != "valid"
+            )
+        )
+        for index, state in rows:
+            statuses[index] = STATE_CODES[state]
+        return statuses
+
+    def find(self, agency_id: uuid.UUID, number: int) -> StatusListRecord | None:
+        return self.session.scalar(
+            select(StatusListRecord).where(
+                StatusListRecord.agency_id == agency_id, StatusListRecord.number == number
+            )
+        )
+
+    def of_agency(self, agency_id: uuid.UUID) -> list[StatusListRecord]:
+        return list(
+            self.session.scalars(
+                select(StatusListRecord)
+                .where(StatusListRecord.agency_id == agency_id)
+                .order_by(StatusListRecord.number)
+            )
+        )

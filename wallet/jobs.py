@@ -1,0 +1,80 @@
+"""``credwallet jobs run``: the periodic work, safe to run from cron on several machines at once.
+
+Each job runs in its own transaction and is idempotent: credentials a birthday has changed are marked
+once (and their holders told once), expired single-use rows are purged, and due push deliveries are
+claimed with row locks that concurrent runners skip.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from wallet.devices.service import purge_challenges
+from wallet.issuance.events import tell_holder
+from wallet.issuance.offers import purge_expired
+from wallet.issuance.refresh import mark_birthdays
+from wallet.notifications.delivery import DeliveryReport, deliver_pending
+from wallet.notifications.push import Pusher, pusher_from_env
+from wallet.runtime import Runtime
+
+DELIVERY_BATCH = 100
+
+
+@dataclass
+class JobReport:
+    birthdays: int = 0
+    purged: int = 0
+    deliveries: list[DeliveryReport] = field(default_factory=list)
+
+    def summary(self) -> str:
+        delivered = sum(r.delivered for r in self.deliveries)
+        retrying = sum(r.retrying for r in self.deliveries)
+        failed = sum(r.failed for r in self.deliveries)
+        return (
+            f"credentials marked for a birthday: {self.birthdays}; expired rows purged: {self.purged}; "
+            f"pushes delivered: {delivered}, retrying: {retrying}, failed: {failed}"
+        )
+
+
+def run_jobs(rt: Runtime, *, pusher: Pusher | None = None) -> JobReport:
+    report = JobReport()
+    report.birthdays = _birthdays(rt)
+    report.purged = _purge(rt)
+    report.deliveries = _deliver(rt, pusher or pusher_from_env(os.environ))
+    return report
+
+
+def _birthdays(rt: Runtime) -> int:
+    with rt.db.session() as session, session.begin():
+        now = rt.clock.now()
+        marked = mark_birthdays(session, today=now.date(), now=now)
+        told = {
+            (c.person_id, c.credential_type) for c in marked if c.companion_of is None
+        }  # companions follow
+        for person_id, credential_type in sorted(told, key=str):
+            tell_holder(
+                session,
+                person_id=person_id,
+                credential_type=credential_type,
+                kind="credential_refresh_due",
+                reason="because a birthday changed what it shows",
+                at=now,
+            )
+        return len(marked)
+
+
+def _purge(rt: Runtime) -> int:
+    with rt.db.session() as session, session.begin():
+        now = rt.clock.now()
+        return purge_expired(session, now=now) + purge_challenges(session, now=now)
+
+
+def _deliver(rt: Runtime, pusher: Pusher) -> list[DeliveryReport]:
+    reports = []
+    while True:
+        with rt.db.session() as session, session.begin():
+            report = deliver_pending(session, pusher=pusher, now=rt.clock.now(), limit=DELIVERY_BATCH)
+        reports.append(report)
+        if report.claimed < DELIVERY_BATCH:
+            return reports

@@ -1,0 +1,1 @@
+"""Linking a citizen's account to the records agencies keep about them."""

@@ -1,0 +1,42 @@
+"""Every model, imported in one place so that Alembic and the tests see the whole schema."""
+
+from wallet.accounts.models import Account, LoginSession, RefreshToken
+from wallet.agencies.models import Agency, AgencyClient, Person
+from wallet.applications.models import Application
+from wallet.audit.models import AuditEvent
+from wallet.db import Base
+from wallet.devices.models import Device, DeviceChallenge
+from wallet.issuance.models import (
+    CredentialAuthorisation,
+    CredentialOffer,
+    IssuanceNonce,
+    IssuedCredential,
+    PendingCredential,
+    StatusListRecord,
+)
+from wallet.links.models import LinkCode, PersonIdentifier
+from wallet.notifications.models import Notification, NotificationDelivery
+
+__all__ = [
+    "Account",
+    "Agency",
+    "AgencyClient",
+    "Application",
+    "AuditEvent",
+    "Base",
+    "CredentialAuthorisation",
+    "CredentialOffer",
+    "Device",
+    "DeviceChallenge",
+    "IssuanceNonce",
+    "IssuedCredential",
+    "LinkCode",
+    "LoginSession",
+    "Notification",
+    "NotificationDelivery",
+    "PendingCredential",
+    "Person",
+    "PersonIdentifier",
+    "RefreshToken",
+    "StatusListRecord",
+]

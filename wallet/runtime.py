@@ -1,0 +1,140 @@
+"""What one app instance runs on, built once by the factory and reached through ``runtime()``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from keys import FileKeyStore, KeyStore
+from wallet.accounts.passwords import Passwords
+from wallet.accounts.service import AccountService, LoginPolicy
+from wallet.agencies.service import AgencyService
+from wallet.auth.tokens import AccessTokens
+from wallet.clock import Clock
+from wallet.config import Settings
+from wallet.db import Database
+from wallet.devices.service import DeviceService
+from wallet.issuance.offers import OfferService
+from wallet.issuance.service import IssuanceService
+from wallet.links.service import LinkService
+from wallet.ratelimit import RateLimiter, parse_rules
+from wallet.trust.service import TrustService
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    settings: Settings
+    clock: Clock
+    db: Database
+    keystore: KeyStore
+    limiter: RateLimiter
+    passwords: Passwords
+    tokens: AccessTokens
+    login_policy: LoginPolicy
+
+    @property
+    def app_audience(self) -> str:
+        return app_audience(self.settings)
+
+    @property
+    def agency_audience(self) -> str:
+        return agency_audience(self.settings)
+
+    def accounts(self, session: Session) -> AccountService:
+        return AccountService(
+            session,
+            clock=self.clock,
+            passwords=self.passwords,
+            tokens=self.tokens,
+            limiter=self.limiter,
+            policy=self.login_policy,
+        )
+
+    def agencies(self, session: Session) -> AgencyService:
+        return AgencyService(
+            session,
+            clock=self.clock,
+            tokens=self.tokens,
+            audience=self.agency_audience,
+            token_ttl=self.settings.agency_token_ttl,
+        )
+
+    def offers(self, session: Session) -> OfferService:
+        return OfferService(session, clock=self.clock, tokens=self.tokens)
+
+    def issuance(self, session: Session) -> IssuanceService:
+        return IssuanceService(
+            session,
+            clock=self.clock,
+            keystore=self.keystore,
+            offers=self.offers(session),
+            base_url=self.settings.public_url,
+        )
+
+    def devices(self, session: Session) -> DeviceService:
+        return DeviceService(
+            session, clock=self.clock, audience=self.app_audience, issuance=self.issuance(session)
+        )
+
+    def links(self, session: Session) -> LinkService:
+        return LinkService(
+            session,
+            clock=self.clock,
+            limiter=self.limiter,
+            rules=parse_rules(self.settings.link_limit_account),
+        )
+
+    def trust(self, session: Session) -> TrustService:
+        return TrustService(
+            session,
+            clock=self.clock,
+            keystore=self.keystore,
+            issuance=self.issuance(session),
+            base_url=self.settings.public_url,
+        )
+
+
+def app_audience(settings: Settings) -> str:
+    """The ``aud`` of citizens' access tokens: the app API."""
+    return f"{settings.public_url}/v1"
+
+
+def agency_audience(settings: Settings) -> str:
+    """The ``aud`` of agency clients' access tokens: the agency API."""
+    return f"{settings.public_url}/v1/agency"
+
+
+def open_keystore(settings: Settings) -> KeyStore:
+    """The one way keys are loaded, for the app and the CLI alike."""
+    return FileKeyStore(settings.keys_dir, settings.key_passphrase.encode())
+
+
+def build_runtime(settings: Settings, clock: Clock) -> Runtime:
+    keystore = open_keystore(settings)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        db=Database(settings.database_url),
+        keystore=keystore,
+        limiter=RateLimiter.from_redis_url(settings.redis_url),
+        passwords=Passwords(
+            time_cost=settings.argon2_time_cost,
+            memory_kib=settings.argon2_memory_kib,
+            parallelism=settings.argon2_parallelism,
+        ),
+        tokens=AccessTokens(keystore=keystore, issuer=settings.public_url, clock=clock),
+        login_policy=LoginPolicy(
+            audience=app_audience(settings),
+            access_ttl=settings.access_token_ttl,
+            refresh_ttl=settings.refresh_token_ttl,
+            per_account=parse_rules(settings.login_limit_account),
+            per_address=parse_rules(settings.login_limit_address),
+        ),
+    )
+
+
+def runtime() -> Runtime:
+    rt: Runtime = current_app.extensions["credwallet"]
+    return rt
