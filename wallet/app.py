@@ -21,14 +21,18 @@ from wallet.auth.tokens import SERVICE_KEYS
 from wallet.clock import Clock, SystemClock
 from wallet.config import ConfigError, Settings, load_settings
 from wallet.credentials.routes import blp as credentials_blp
+from wallet.demerits.routes import blp as demerits_blp
 from wallet.devices.routes import blp as devices_blp
 from wallet.errors import register_error_handlers
+from wallet.fines.agency_routes import blp as agency_fines_blp
+from wallet.fines.routes import blp as fines_blp
 from wallet.http import Api
 from wallet.issuance.agency_routes import blp as agency_issuance_blp
 from wallet.issuance.routes import blp as oid4vci_blp
 from wallet.links.routes import agency_blp as agency_links_blp
 from wallet.links.routes import blp as links_blp
 from wallet.notifications.routes import blp as notifications_blp
+from wallet.payments.routes import blp as payments_blp
 from wallet.runtime import Runtime, build_runtime
 from wallet.system.routes import blp as system_blp
 from wallet.trust.routes import blp as trust_blp
@@ -43,11 +47,15 @@ BLUEPRINTS = (
     credentials_blp,
     notifications_blp,
     applications_blp,
+    fines_blp,
+    demerits_blp,
+    payments_blp,
     oauth_blp,
     agency_blp,
     agency_issuance_blp,
     agency_links_blp,
     agency_applications_blp,
+    agency_fines_blp,
     oid4vci_blp,
     trust_blp,
 )

@@ -133,12 +133,13 @@ def problem(
 
 def register_error_handlers(app: Flask) -> None:
     """Make every error, expected or not, a problem document. Registered after flask-smorest's own."""
-    app.register_error_handler(AppError, _app_error)
+    app.register_error_handler(AppError, app_error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
 
 
-def _app_error(error: AppError) -> Response:
+def app_error_response(error: AppError) -> Response:
+    """The problem document of a domain error (also kept by idempotent operations, to replay)."""
     g.commit_despite_error = error.commit
     return problem(error.status, error.code, error.title, error.detail, error.headers, **error.extra)
 

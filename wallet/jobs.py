@@ -1,8 +1,9 @@
 """``credwallet jobs run``: the periodic work, safe to run from cron on several machines at once.
 
-Each job runs in its own transaction and is idempotent: credentials a birthday has changed are marked
-once (and their holders told once), expired single-use rows are purged, and due push deliveries are
-claimed with row locks that concurrent runners skip.
+Each job runs in its own transactions and is idempotent: credentials a birthday has changed are marked
+once (and their holders told once), expired single-use rows are purged, payments the gateway left open are
+asked about again, fines past a deadline take their next step, sanctions start and end on their days, and
+due push deliveries are claimed. Rows are taken with locks that concurrent runners skip.
 """
 
 from __future__ import annotations
@@ -11,20 +12,27 @@ import os
 from dataclasses import dataclass, field
 
 from wallet.devices.service import purge_challenges
+from wallet.fines.lifecycle import JOB
 from wallet.issuance.events import tell_holder
 from wallet.issuance.offers import purge_expired
 from wallet.issuance.refresh import mark_birthdays
 from wallet.notifications.delivery import DeliveryReport, deliver_pending
 from wallet.notifications.push import Pusher, pusher_from_env
+from wallet.payments.idempotency import purge_expired as purge_idempotency_keys
 from wallet.runtime import Runtime
 
 DELIVERY_BATCH = 100
+FINE_BATCH = 200
 
 
 @dataclass
 class JobReport:
     birthdays: int = 0
     purged: int = 0
+    fines_moved: int = 0
+    sanctions_started: int = 0
+    sanctions_ended: int = 0
+    payments_reconciled: int = 0
     deliveries: list[DeliveryReport] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -33,6 +41,8 @@ class JobReport:
         failed = sum(r.failed for r in self.deliveries)
         return (
             f"credentials marked for a birthday: {self.birthdays}; expired rows purged: {self.purged}; "
+            f"fines moved on: {self.fines_moved}; sanctions started: {self.sanctions_started}, "
+            f"ended: {self.sanctions_ended}; payments reconciled: {self.payments_reconciled}; "
             f"pushes delivered: {delivered}, retrying: {retrying}, failed: {failed}"
         )
 
@@ -41,6 +51,9 @@ def run_jobs(rt: Runtime, *, pusher: Pusher | None = None) -> JobReport:
     report = JobReport()
     report.birthdays = _birthdays(rt)
     report.purged = _purge(rt)
+    report.payments_reconciled = rt.payments().reconcile()
+    report.fines_moved = _fines(rt)
+    report.sanctions_started, report.sanctions_ended = _sanctions(rt)
     report.deliveries = _deliver(rt, pusher or pusher_from_env(os.environ))
     return report
 
@@ -67,7 +80,28 @@ def _birthdays(rt: Runtime) -> int:
 def _purge(rt: Runtime) -> int:
     with rt.db.session() as session, session.begin():
         now = rt.clock.now()
-        return purge_expired(session, now=now) + purge_challenges(session, now=now)
+        return (
+            purge_expired(session, now=now)
+            + purge_challenges(session, now=now)
+            + purge_idempotency_keys(session, now=now)
+        )
+
+
+def _fines(rt: Runtime) -> int:
+    """Fines past their deadline, a batch per transaction, until none is left."""
+    moved = 0
+    while True:
+        with rt.db.session() as session, session.begin():
+            batch = rt.fine_lifecycle(session).advance_due(limit=FINE_BATCH)
+        moved += batch
+        if batch < FINE_BATCH:
+            return moved
+
+
+def _sanctions(rt: Runtime) -> tuple[int, int]:
+    with rt.db.session() as session, session.begin():
+        sanctions = rt.sanctions(session)
+        return sanctions.advance(rt.demerits(session).today, actor=JOB)
 
 
 def _deliver(rt: Runtime, pusher: Pusher) -> list[DeliveryReport]:

@@ -5,7 +5,9 @@ from wallet.agencies.models import Agency, AgencyClient, Person
 from wallet.applications.models import Application
 from wallet.audit.models import AuditEvent
 from wallet.db import Base
+from wallet.demerits.models import DemeritEntry, Sanction
 from wallet.devices.models import Device, DeviceChallenge
+from wallet.fines.models import Fine, FineImage
 from wallet.issuance.models import (
     CredentialAuthorisation,
     CredentialOffer,
@@ -16,6 +18,7 @@ from wallet.issuance.models import (
 )
 from wallet.links.models import LinkCode, PersonIdentifier
 from wallet.notifications.models import Notification, NotificationDelivery
+from wallet.payments.models import IdempotencyKey, Payment, SandboxCharge
 
 __all__ = [
     "Account",
@@ -26,17 +29,24 @@ __all__ = [
     "Base",
     "CredentialAuthorisation",
     "CredentialOffer",
+    "DemeritEntry",
     "Device",
     "DeviceChallenge",
+    "Fine",
+    "FineImage",
+    "IdempotencyKey",
     "IssuanceNonce",
     "IssuedCredential",
     "LinkCode",
     "LoginSession",
     "Notification",
     "NotificationDelivery",
+    "Payment",
     "PendingCredential",
     "Person",
     "PersonIdentifier",
     "RefreshToken",
+    "Sanction",
+    "SandboxCharge",
     "StatusListRecord",
 ]

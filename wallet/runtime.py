@@ -7,18 +7,27 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy.orm import Session
 
+from issuers.receipts import Receipt, receipt_token
 from keys import FileKeyStore, KeyStore
 from wallet.accounts.passwords import Passwords
 from wallet.accounts.service import AccountService, LoginPolicy
+from wallet.agencies.models import Agency
 from wallet.agencies.service import AgencyService
 from wallet.auth.tokens import AccessTokens
 from wallet.clock import Clock
 from wallet.config import Settings
 from wallet.db import Database
+from wallet.demerits.sanctions import Sanctions
+from wallet.demerits.service import DemeritService
 from wallet.devices.service import DeviceService
+from wallet.fines.lifecycle import FineLifecycle
+from wallet.fines.service import FineService
 from wallet.issuance.offers import OfferService
-from wallet.issuance.service import IssuanceService
+from wallet.issuance.service import IssuanceService, issuer_keys, issuer_url
 from wallet.links.service import LinkService
+from wallet.payments.gateway import SandboxGateway
+from wallet.payments.models import Payment
+from wallet.payments.service import PaymentService
 from wallet.ratelimit import RateLimiter, parse_rules
 from wallet.trust.service import TrustService
 
@@ -84,6 +93,42 @@ class Runtime:
             clock=self.clock,
             limiter=self.limiter,
             rules=parse_rules(self.settings.link_limit_account),
+        )
+
+    def sanctions(self, session: Session) -> Sanctions:
+        return Sanctions(session, now=self.clock.now, statuses=self.issuance(session).statuses)
+
+    def demerits(self, session: Session) -> DemeritService:
+        return DemeritService(session, sanctions=self.sanctions(session))
+
+    def fines(self, session: Session) -> FineService:
+        return FineService(session, clock=self.clock, demerits=self.demerits(session))
+
+    def fine_lifecycle(self, session: Session) -> FineLifecycle:
+        return FineLifecycle(self.fines(session), sanctions=self.sanctions(session))
+
+    def payments(self) -> PaymentService:
+        """Payments run their own transactions (see wallet.payments.service), not the request's."""
+        return PaymentService(
+            self.db.session,
+            now=self.clock.now,
+            gateway=SandboxGateway(self.db.session, now=self.clock.now),
+            settlers={"fine": lambda session, payment: self.fine_lifecycle(session).settle(payment)},
+        )
+
+    def receipt_token(self, payment: Payment, agency: Agency) -> str:
+        receipt = Receipt(
+            number=payment.receipt_number or "",
+            payer=str(payment.account_id),
+            description=payment.description,
+            amount_cents=payment.amount_cents,
+            currency=payment.currency,
+            paid_at=payment.captured_at or self.clock.now(),
+            refunded_cents=payment.refunded_cents,
+        )
+        key = self.keystore.active(issuer_keys(agency.slug))
+        return receipt_token(
+            receipt, key=key, issuer=issuer_url(self.settings.public_url, agency.slug), now=self.clock.now()
         )
 
     def trust(self, session: Session) -> TrustService:

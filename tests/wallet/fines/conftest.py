@@ -1,0 +1,93 @@
+"""A licence holder linked to their app account, and a transport agency that lodges fines against them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+
+from tests.factories import agency_client, agency_token, bearer, citizen
+from tests.samples import LICENCE
+
+SCOPES = ("people:read", "people:write", "credentials:issue", "credentials:revoke", "fines:write")
+CARD = {"licence_number": LICENCE["licence_number"], "card_number": LICENCE["card_number"]}
+NOTICE: dict[str, Any] = {
+    "notice_number": "4012345678",
+    "licence_number": LICENCE["licence_number"],
+    "offence_code": "SPEED-74704",
+    "offence_description": "Exceed speed limit by more than 10 km/h",
+    "offence_at": "2026-11-10T08:30:00+11:00",
+    "place": "Great Western Hwy, Blaxland",
+    "detection": "camera",
+    "amount_cents": 41_000,
+    "points": 3,
+    "due_date": "2026-12-13",
+}
+
+
+@dataclass
+class Driver:
+    token: str  # the citizen's access token
+    person_id: str
+    agency_token: str  # the transport agency's
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+def make_driver(client: FlaskClient, agency: str, email: str, claims: dict[str, Any]) -> Driver:
+    person = {
+        "agency_ref": f"P-{uuid.uuid4().hex[:8]}",
+        **{k: claims[k] for k in ("given_name", "family_name", "birthdate")},
+    }
+    created = client.post("/v1/agency/people", json=person, headers=bearer(agency))
+    assert created.status_code == 201, created.json
+    authorised = client.post(
+        f"/v1/agency/people/{created.json['id']}/authorisations",
+        json={"credential_type": "driver_licence", "claims": claims},
+        headers=bearer(agency),
+    )
+    assert authorised.status_code == 201, authorised.json
+    token = citizen(client, email)["access_token"]
+    card = {"licence_number": claims["licence_number"], "card_number": claims["card_number"]}
+    linked = client.post("/v1/links", json=card, headers=bearer(token))
+    assert linked.status_code in (200, 201), linked.json
+    return Driver(token, created.json["id"], agency)
+
+
+@pytest.fixture
+def transport(rt, client) -> str:
+    creds = agency_client(rt, "transport", SCOPES)
+    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
+    return agency_token(client, creds)
+
+
+@pytest.fixture
+def driver(client, transport) -> Driver:
+    return make_driver(client, transport, "alex@example.org", LICENCE)
+
+
+@pytest.fixture
+def other_driver(client, transport) -> Driver:
+    claims = {**LICENCE, "given_name": "Sam", "licence_number": "87654321", "card_number": "2011111111"}
+    return make_driver(client, transport, "sam@example.org", claims)
+
+
+def lodge(client: FlaskClient, agency: str, **changes: Any) -> Any:
+    return client.post("/v1/agency/fines", json={**NOTICE, **changes}, headers=bearer(agency))
+
+
+def lodged(client: FlaskClient, agency: str, **changes: Any) -> dict[str, Any]:
+    response = lodge(client, agency, **changes)
+    assert response.status_code == 201, response.json
+    return response.json  # type: ignore[no-any-return]
+
+
+def pay(client: FlaskClient, driver: Driver, fine: dict[str, Any], key: str, **body: Any) -> Any:
+    payment = {"amount_cents": fine["owed_cents"], "card_token": "tok_sandbox_visa", **body}
+    headers = {**driver.auth, "Idempotency-Key": f'"{key}"'}
+    return client.post(f"/v1/fines/{fine['id']}/payments", json=payment, headers=headers)

@@ -1,0 +1,164 @@
+"""Recording demerit points, and suspending a licence whose points reach its threshold."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wallet.agencies.models import Person
+from wallet.audit.service import Actor, record
+from wallet.demerits import rules
+from wallet.demerits.models import DemeritEntry, Sanction
+from wallet.demerits.rules import DemeritRules, Offence
+from wallet.demerits.sanctions import LICENCE, Sanctions
+from wallet.fines.models import Fine
+from wallet.issuance.models import CredentialAuthorisation
+from wallet.links.models import PersonIdentifier
+
+# The licence_type claim of a driver licence, as the threshold table names the categories.
+CATEGORY_OF_LICENCE_TYPE = {"learner": "learner", "P1": "P1", "P2": "P2", "unrestricted": "unrestricted"}
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    category: str
+    threshold: int
+    balance: int
+    entries: list[DemeritEntry]
+    warning: str | None
+
+
+class DemeritService:
+    def __init__(self, session: Session, *, sanctions: Sanctions, rules: DemeritRules = rules.NSW) -> None:
+        self.session = session
+        self.sanctions = sanctions
+        self.rules = rules
+
+    @property
+    def today(self) -> date:
+        return self.sanctions.now().astimezone(ZoneInfo(self.rules.timezone)).date()
+
+    def licence_holder(self, account_id: uuid.UUID) -> Person | None:
+        """The licence holder's record linked to this account, if one is."""
+        return self.session.scalars(
+            select(Person)
+            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
+            .where(Person.account_id == account_id, PersonIdentifier.kind == "licence_number")
+            .order_by(Person.created_at)
+        ).first()
+
+    def record_offence(self, fine: Fine, *, today: date, actor: Actor) -> DemeritEntry | None:
+        """Record a paid or upheld fine's points on its offence date, once; then check the threshold."""
+        if fine.points <= 0 or self._entry_of(fine.id) is not None:
+            return None
+        offence_date = fine.offence_at.astimezone(ZoneInfo(self.rules.timezone)).date()
+        points, period = rules.points_for(fine.offence_code, offence_date, fine.points, self.rules)
+        entry = DemeritEntry(
+            id=uuid.uuid4(),
+            person_id=fine.person_id,
+            fine_id=fine.id,
+            offence_code=fine.offence_code,
+            offence_description=fine.offence_description,
+            offence_date=offence_date,
+            points=points,
+            double_period=period,
+            recorded_at=self.sanctions.now(),
+        )
+        self.session.add(entry)
+        self.session.flush()
+        record(
+            self.session,
+            event="demerit_points_recorded",
+            actor=actor,
+            at=entry.recorded_at,
+            subject=("person", str(fine.person_id)),
+            fine_id=str(fine.id),
+            points=points,
+        )
+        self._suspend_if_over(fine.person_id, today=today, actor=actor)
+        return entry
+
+    def standing(self, person_id: uuid.UUID, *, today: date) -> Standing:
+        category = self.category_of(person_id)
+        entries = self._shown_entries(person_id, today)
+        balance = rules.balance(_counting(entries), today, self.rules)
+        return Standing(
+            category=category,
+            threshold=rules.threshold(category, self.rules),
+            balance=balance,
+            entries=entries,
+            warning=rules.warning(balance, category, self.rules),
+        )
+
+    def category_of(self, person_id: uuid.UUID) -> str:
+        """The licence category the threshold depends on, from the licence the person holds."""
+        claims = self.session.scalars(
+            select(CredentialAuthorisation.claims)
+            .where(
+                CredentialAuthorisation.person_id == person_id,
+                CredentialAuthorisation.credential_type == LICENCE,
+                CredentialAuthorisation.state != "withdrawn",
+            )
+            .order_by(CredentialAuthorisation.created_at.desc())
+            .limit(1)
+        ).first()
+        licence_type = (claims or {}).get("licence_type", "unrestricted")
+        return CATEGORY_OF_LICENCE_TYPE.get(licence_type, "unrestricted")
+
+    def _suspend_if_over(self, person_id: uuid.UUID, *, today: date, actor: Actor) -> Sanction | None:
+        counting = self._unspent(person_id)
+        points = rules.balance(_counting(counting), today, self.rules)
+        category = self.category_of(person_id)
+        months = rules.suspension_months(category, points, self.rules)
+        if months is None:
+            return None
+        starts_on = today + timedelta(days=self.rules.suspension_notice_days)
+        ends_on = rules.add_months(starts_on, months) - timedelta(days=1)
+        sanction = self.sanctions.impose(
+            person_id,
+            kind="demerit_suspension",
+            starts_on=starts_on,
+            ends_on=ends_on,
+            points=points,
+            reason=(
+                f"because you reached {points} demerit points; the limit for your licence is "
+                f"{rules.threshold(category, self.rules)}, and the suspension is {months} months"
+            ),
+            today=today,
+            actor=actor,
+        )
+        for entry in counting:  # the suspension spends these points
+            entry.sanction_id = sanction.id
+        self.session.flush()
+        return sanction
+
+    def _entry_of(self, fine_id: uuid.UUID) -> DemeritEntry | None:
+        return self.session.scalars(select(DemeritEntry).where(DemeritEntry.fine_id == fine_id)).first()
+
+    def _unspent(self, person_id: uuid.UUID) -> list[DemeritEntry]:
+        return list(
+            self.session.scalars(
+                select(DemeritEntry).where(
+                    DemeritEntry.person_id == person_id, DemeritEntry.sanction_id.is_(None)
+                )
+            )
+        )
+
+    def _shown_entries(self, person_id: uuid.UUID, today: date) -> list[DemeritEntry]:
+        since = rules.add_months(today, -self.rules.shown_months)
+        return list(
+            self.session.scalars(
+                select(DemeritEntry)
+                .where(DemeritEntry.person_id == person_id, DemeritEntry.offence_date > since)
+                .order_by(DemeritEntry.offence_date.desc())
+            )
+        )
+
+
+def _counting(entries: list[DemeritEntry]) -> list[Offence]:
+    return [Offence(e.offence_date, e.points) for e in entries if e.sanction_id is None]

@@ -1,0 +1,291 @@
+"""Penalty notices: lodged by agencies, dealt with by citizens (pay, review, nominate), moved by the rules."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wallet.agencies.models import Person
+from wallet.audit.service import Actor, record
+from wallet.clock import Clock
+from wallet.demerits.service import DemeritService
+from wallet.digests import digest
+from wallet.errors import NotFound
+from wallet.fines import rules
+from wallet.fines.errors import (
+    FineActionRefused,
+    NoticeNumberTaken,
+    NotNominable,
+    StatutoryDeclarationRequired,
+    UnknownLicence,
+)
+from wallet.fines.models import Fine, FineImage
+from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState
+from wallet.links.models import PersonIdentifier
+from wallet.notifications.service import notify_person
+from wallet.payments.errors import AmountChanged
+from wallet.payments.service import Order
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A penalty notice as an agency lodges it."""
+
+    notice_number: str
+    licence_number: str
+    offence_code: str
+    offence_description: str
+    offence_at: datetime
+    place: str
+    detection: str
+    amount_cents: int
+    points: int
+    due_date: date
+    images: tuple[tuple[str, bytes], ...] = ()  # (content type, bytes)
+
+    def fingerprint(self) -> bytes:
+        return digest("penalty-notice", repr(self))
+
+
+class FineService:
+    def __init__(
+        self, session: Session, *, clock: Clock, demerits: DemeritService, rules: FineRules = rules.NSW
+    ) -> None:
+        self.session = session
+        self.clock = clock
+        self.demerits = demerits
+        self.rules = rules
+
+    @property
+    def today(self) -> date:
+        return self.rules.today(self.clock.now())
+
+    def lodge(self, agency_id: uuid.UUID, notice: Notice, *, actor: Actor) -> tuple[Fine, bool]:
+        """Lodge a notice; the same notice again is not a second fine. Returns (fine, created)."""
+        earlier = self.session.scalars(
+            select(Fine).where(Fine.agency_id == agency_id, Fine.notice_number == notice.notice_number)
+        ).first()
+        if earlier is not None:
+            if earlier.lodged_digest != notice.fingerprint():
+                raise NoticeNumberTaken(f"Notice {notice.notice_number} was lodged with other details.")
+            return earlier, False
+        fine = self._new_fine(agency_id, self._licence_holder(notice.licence_number), notice)
+        self._audit("fine_lodged", fine, actor, notice_number=notice.notice_number)
+        self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {fine.due_date:%-d %B %Y}.")
+        return fine, True
+
+    def of_account(self, account_id: uuid.UUID, *, state: str | None = None) -> list[Fine]:
+        query = (
+            select(Fine)
+            .join(Person, Person.id == Fine.person_id)
+            .where(Person.account_id == account_id)
+            .order_by(Fine.notice_date.desc(), Fine.notice_number)
+        )
+        if state is not None:
+            query = query.where(Fine.state == state)
+        return list(self.session.scalars(query))
+
+    def for_account(self, account_id: uuid.UUID, fine_id: uuid.UUID, *, lock: bool = False) -> Fine:
+        query = select(Fine).where(Fine.id == fine_id)
+        fine = self.session.scalars(query.with_for_update() if lock else query).first()
+        person = None if fine is None else self.session.get(Person, fine.person_id)
+        if fine is None or person is None or person.account_id != account_id:
+            raise NotFound("No such fine.")
+        return fine
+
+    def for_agency(self, agency_id: uuid.UUID, fine_id: uuid.UUID) -> Fine:
+        fine = self.session.scalars(select(Fine).where(Fine.id == fine_id).with_for_update()).first()
+        if fine is None or fine.agency_id != agency_id:
+            raise NotFound("No such fine.")
+        return fine
+
+    def images(self, fine: Fine) -> list[FineImage]:
+        return list(
+            self.session.scalars(
+                select(FineImage).where(FineImage.fine_id == fine.id).order_by(FineImage.position)
+            )
+        )
+
+    def owed_cents(self, fine: Fine) -> int:
+        return fine.amount_cents + sum(int(fee["amount_cents"]) for fee in fine.fees)
+
+    def actions(self, fine: Fine) -> list[rules.Action]:
+        return rules.allowed_actions(_facts(fine), self.today, self.rules)
+
+    def payment_order(self, account_id: uuid.UUID, fine_id: uuid.UUID, amount_cents: int) -> Order:
+        """Lock the fine and say what paying it in full means. Raises FineActionRefused, AmountChanged."""
+        fine = self.for_account(account_id, fine_id, lock=True)
+        self._require(fine, "pay")
+        owed = self.owed_cents(fine)
+        if owed != amount_cents:
+            raise AmountChanged(f"{owed} cents are owed now.", owed_cents=owed)
+        return Order(fine.agency_id, "fine", fine.id, owed, f"Penalty notice {fine.notice_number}")
+
+    def request_review(
+        self, account_id: uuid.UUID, fine_id: uuid.UUID, *, category: str, text: str, actor: Actor
+    ) -> Fine:
+        fine = self.for_account(account_id, fine_id, lock=True)
+        self._require(fine, "request_review")
+        fine.held_from, fine.held_since = fine.state, self.today
+        fine.review = {"category": category, "text": text, "requested_on": self.today.isoformat()}
+        self.move(fine, FineEvent.REQUEST_REVIEW, actor)
+        return fine
+
+    def decide_review(
+        self, agency_id: uuid.UUID, fine_id: uuid.UUID, *, decision: str, explanation: str, actor: Actor
+    ) -> Fine:
+        """withdraw, caution or uphold; the citizen reads ``explanation``. Upholding restarts the clock
+        where the review stopped it."""
+        fine = self.for_agency(agency_id, fine_id)
+        event = {"withdraw": FineEvent.WITHDRAW, "caution": FineEvent.CAUTION, "uphold": FineEvent.UPHOLD}[
+            decision
+        ]
+        if fine.state != FineState.UNDER_REVIEW:
+            raise FineActionRefused(f"The fine is {fine.state.replace('_', ' ')}, not under review.")
+        if event is FineEvent.UPHOLD and fine.deadline is not None and fine.held_since is not None:
+            fine.deadline += self.today - fine.held_since
+        fine.review = {**(fine.review or {}), "decision": decision, "explanation": explanation}
+        fine.review["decided_on"] = self.today.isoformat()
+        self.move(fine, event, actor)
+        fine.held_from = fine.held_since = None
+        if event is FineEvent.UPHOLD:
+            self.demerits.record_offence(fine, today=self.today, actor=actor)
+        self.tell(fine, "fine_review_decided", "Your review has been decided", explanation)
+        return fine
+
+    def nominate(
+        self, account_id: uuid.UUID, fine_id: uuid.UUID, *, licence_number: str, declared: bool, actor: Actor
+    ) -> Fine:
+        """Name the driver: the notice (and its points) moves to them, with a fresh period to deal with it."""
+        if not declared:
+            raise StatutoryDeclarationRequired()
+        fine = self.for_account(account_id, fine_id, lock=True)
+        if fine.detection not in self.rules.nominable_detections:
+            raise NotNominable("The officer identified the driver when the offence happened.")
+        self._require(fine, "nominate")
+        nominee = self._licence_holder(licence_number)
+        if nominee.id == fine.person_id:
+            raise NotNominable("Nominate another driver, not yourself.")
+        self.move(fine, FineEvent.NOMINATE, actor)
+        fine.nominee_person_id = nominee.id
+        moved = self._nominee_fine(fine, nominee)
+        self.tell(
+            moved,
+            "fine_issued",
+            "You have been nominated as the driver",
+            f"Pay by {moved.due_date:%-d %B %Y}.",
+        )
+        return fine
+
+    def move(self, fine: Fine, event: FineEvent, actor: Actor) -> None:
+        held = FineState(fine.held_from) if fine.held_from else None
+        before = fine.state
+        fine.state = rules.after(FineState(fine.state), event, held_from=held)
+        fine.updated_at = self.clock.now()
+        self._audit("fine_" + event.value, fine, actor, before=before, after=fine.state)
+        self.session.flush()
+
+    def _require(self, fine: Fine, action: str) -> None:
+        if action not in {a.name for a in self.actions(fine)}:
+            raise FineActionRefused(
+                f"The fine is {fine.state.replace('_', ' ')}: {action.replace('_', ' ')} is closed."
+            )
+
+    def _licence_holder(self, licence_number: str) -> Person:
+        holders = self.session.scalars(
+            select(Person)
+            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
+            .where(PersonIdentifier.kind == "licence_number", PersonIdentifier.value == licence_number)
+        ).all()
+        if len(holders) != 1:
+            raise UnknownLicence()
+        return holders[0]
+
+    def _new_fine(self, agency_id: uuid.UUID, person: Person, notice: Notice) -> Fine:
+        now = self.clock.now()
+        fine = Fine(
+            id=uuid.uuid4(),
+            agency_id=agency_id,
+            notice_number=notice.notice_number,
+            lodged_digest=notice.fingerprint(),
+            person_id=person.id,
+            offence_code=notice.offence_code,
+            offence_description=notice.offence_description,
+            offence_at=notice.offence_at,
+            place=notice.place,
+            detection=notice.detection,
+            amount_cents=notice.amount_cents,
+            points=notice.points,
+            notice_date=self.today,
+            due_date=notice.due_date,
+            state=FineState.ISSUED,
+            deadline=notice.due_date,
+            fees=[],
+            created_at=now,
+            updated_at=now,
+        )
+        self.session.add(fine)
+        for position, (content_type, data) in enumerate(notice.images):
+            self.session.add(
+                FineImage(
+                    id=uuid.uuid4(), fine_id=fine.id, position=position, content_type=content_type, data=data
+                )
+            )
+        self.session.flush()
+        return fine
+
+    def _nominee_fine(self, fine: Fine, nominee: Person) -> Fine:
+        images = tuple((image.content_type, image.data) for image in self.images(fine))
+        notice = Notice(
+            notice_number=f"{fine.notice_number}-N",
+            licence_number="",
+            offence_code=fine.offence_code,
+            offence_description=fine.offence_description,
+            offence_at=fine.offence_at,
+            place=fine.place,
+            detection=fine.detection,
+            amount_cents=fine.amount_cents,
+            points=fine.points,
+            due_date=self.today + self.rules.nominee_period,
+            images=images,
+        )
+        moved = self._new_fine(fine.agency_id, nominee, notice)
+        moved.nominated_from_id = fine.id
+        self.session.flush()
+        return moved
+
+    def tell(self, fine: Fine, kind: str, title: str, body: str) -> None:
+        notify_person(
+            self.session,
+            person_id=fine.person_id,
+            kind=kind,
+            title=title,
+            body=body,
+            reason=f"because of penalty notice {fine.notice_number}: {fine.offence_description}",
+            at=self.clock.now(),
+            data={"fine_id": str(fine.id)},
+        )
+
+    def _audit(self, event: str, fine: Fine, actor: Actor, **details: Any) -> None:
+        record(
+            self.session,
+            event=event,
+            actor=actor,
+            at=self.clock.now(),
+            subject=("fine", str(fine.id)),
+            **details,
+        )
+
+
+def _facts(fine: Fine) -> FineFacts:
+    return FineFacts(
+        state=FineState(fine.state),
+        notice_date=fine.notice_date,
+        deadline=fine.deadline,
+        detection=fine.detection,
+    )

@@ -1,0 +1,118 @@
+"""Idempotency keys for money-moving requests (the IETF httpapi Idempotency-Key draft).
+
+A key is claimed in a transaction of its own, committed before any work starts, so that a second request
+with the same key sees it at once: same request still running → 409; same key, another request → 422;
+finished → the first response again. A running claim holds a lease; if its request died (the process was
+killed mid-payment), a retry after the lease takes the claim over and completes the work, which is safe
+because each step behind it is idempotent too.
+
+Published policy: a key is a quoted string of 1 to 255 visible ASCII characters, scoped to the account that
+sent it, and kept for 24 hours.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wallet.payments.errors import IdempotencyKeyReused, RequestInProgress
+from wallet.payments.models import IdempotencyKey, Payment
+
+LEASE = timedelta(seconds=30)
+KEPT_FOR = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    id: uuid.UUID
+    replay: tuple[int, dict[str, Any]] | None  # the stored (status, body) of a finished request
+
+
+class Idempotency:
+    def __init__(self, sessions: Callable[[], Session], *, now: Callable[[], datetime]) -> None:
+        self.sessions = sessions
+        self.now = now
+
+    def claim(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
+        """Claim ``key`` for this request. Raises RequestInProgress, IdempotencyKeyReused."""
+        try:
+            return self._insert(account_id, key, fingerprint)
+        except IntegrityError:
+            return self._existing(account_id, key, fingerprint)
+
+    def finish(self, claim: Claim, status: int, body: dict[str, Any]) -> None:
+        with self.sessions() as session, session.begin():
+            row = session.get(IdempotencyKey, claim.id, with_for_update=True)
+            if row is None:
+                raise ValueError(f"no idempotency claim {claim.id}")
+            row.state, row.response_status, row.response_body = "done", status, body
+
+    def release(self, claim: Claim) -> None:
+        """Let a retry in at once: the request failed without an answer worth keeping."""
+        with self.sessions() as session, session.begin():
+            row = session.get(IdempotencyKey, claim.id, with_for_update=True)
+            if row is not None and row.state == "running":
+                row.locked_until = self.now()
+
+    def _insert(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
+        now = self.now()
+        with self.sessions() as session, session.begin():
+            row = IdempotencyKey(
+                id=uuid.uuid4(),
+                account_id=account_id,
+                key=key,
+                fingerprint=fingerprint,
+                state="running",
+                locked_until=now + LEASE,
+                created_at=now,
+                expires_at=now + KEPT_FOR,
+            )
+            session.add(row)
+            session.flush()
+            return Claim(row.id, None)
+
+    def _existing(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
+        now = self.now()
+        with self.sessions() as session, session.begin():
+            row = session.scalars(
+                select(IdempotencyKey)
+                .where(IdempotencyKey.account_id == account_id, IdempotencyKey.key == key)
+                .with_for_update()
+            ).one()
+            if row.fingerprint != fingerprint:
+                raise IdempotencyKeyReused(
+                    "This Idempotency-Key was sent with another request; use a new key for a new request."
+                )
+            if row.state == "done":
+                return Claim(row.id, (row.response_status or 200, row.response_body or {}))
+            if row.locked_until > now:
+                raise RequestInProgress(
+                    "The first request with this Idempotency-Key is still being processed; retry shortly.",
+                    headers={"Retry-After": str(max(1, int((row.locked_until - now).total_seconds())))},
+                )
+            row.locked_until = now + LEASE  # its request died: this retry carries on with the work
+            return Claim(row.id, None)
+
+
+def purge_expired(session: Session, *, now: datetime) -> int:
+    """Forget finished keys past their 24 hours (a running one is left for its retry to finish)."""
+    rows = session.scalars(
+        select(IdempotencyKey).where(IdempotencyKey.expires_at < now, IdempotencyKey.state == "done")
+    ).all()
+    ids = [row.id for row in rows]
+    session.execute(
+        update(Payment)
+        .where(Payment.idempotency_id.in_(ids))
+        .values(idempotency_id=None)
+        .execution_options(synchronize_session=False)
+    )
+    for row in rows:
+        session.delete(row)
+    return len(rows)

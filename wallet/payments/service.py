@@ -1,0 +1,161 @@
+"""The payments engine: one path for every payment (fines now, registration next).
+
+A payment runs in three steps, each committed on its own so that nothing is lost between them:
+1. open: lock the thing owed, check the amount, record the payment as ``created`` (one live payment per
+   thing owed, held by a unique constraint);
+2. charge the card at the gateway, idempotently on the payment id;
+3. record the outcome; on capture, settle what was paid for (the fine is paid) in the same transaction.
+A request killed between 2 and 3 leaves a ``created`` payment that the gateway has charged; the retry
+(same Idempotency-Key) finds it, charges again, gets the first charge back, and records it. Never a double
+charge, never a charge without its record.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wallet.errors import NotFound
+from wallet.payments.errors import PaymentInProgress
+from wallet.payments.gateway import Gateway, GatewayResult, GatewayTimeout
+from wallet.payments.models import Payment
+
+CURRENCY = "AUD"
+OPEN_STATES = ("created", "pending")
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    agency_id: uuid.UUID  # who is paid, and signs the receipt
+    purpose: str
+    subject_id: uuid.UUID
+    amount_cents: int
+    description: str
+
+
+Prepare = Callable[
+    [Session], Order
+]  # locks and checks the thing owed; raises an AppError if it cannot be paid
+Settle = Callable[[Session, Payment], None]  # marks it paid, in the transaction that records the capture
+
+
+class PaymentService:
+    def __init__(
+        self,
+        sessions: Callable[[], Session],
+        *,
+        now: Callable[[], datetime],
+        gateway: Gateway,
+        settlers: Mapping[str, Settle],
+    ) -> None:
+        self.sessions = sessions
+        self.now = now
+        self.gateway = gateway
+        self.settlers = settlers
+
+    def pay(self, account_id: uuid.UUID, claim_id: uuid.UUID, prepare: Prepare, card_token: str) -> Payment:
+        """Pay what ``prepare`` names, once per idempotency claim. The payment comes back captured, failed
+        (declined) or pending (the gateway has not said yet)."""
+        payment = self._open(account_id, claim_id, prepare)
+        if payment.state not in OPEN_STATES:
+            return payment
+        try:
+            result = self.gateway.charge(
+                reference=str(payment.id),
+                amount_cents=payment.amount_cents,
+                currency=payment.currency,
+                card_token=card_token,
+            )
+        except GatewayTimeout:
+            result = GatewayResult("pending")  # unknown: reconcile asks the gateway again later
+        return self.record(payment.id, result)
+
+    def record(self, payment_id: uuid.UUID, result: GatewayResult) -> Payment:
+        """Record what the gateway said, once: a payment already decided is left as it is."""
+        with self.sessions() as session, session.begin():
+            payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+            if payment is None:
+                raise ValueError(f"no payment {payment_id}")
+            if payment.state in OPEN_STATES:
+                self._apply(session, payment, result)
+            return payment
+
+    def reconcile(self, *, limit: int = 100) -> int:
+        """Ask the gateway again about payments it left open; returns how many moved on."""
+        with self.sessions() as session:
+            open_ids = session.scalars(
+                select(Payment.id)
+                .where(Payment.state.in_(OPEN_STATES))
+                .order_by(Payment.created_at)
+                .limit(limit)
+            ).all()
+        moved = 0
+        for payment_id in open_ids:
+            result = self.gateway.lookup(str(payment_id))
+            if result is not None and result.state != "pending":
+                moved += self.record(payment_id, result).state not in OPEN_STATES
+        return moved
+
+    def of_account(self, session: Session, account_id: uuid.UUID) -> list[Payment]:
+        return list(
+            session.scalars(
+                select(Payment).where(Payment.account_id == account_id).order_by(Payment.created_at.desc())
+            )
+        )
+
+    def for_account(self, session: Session, account_id: uuid.UUID, payment_id: uuid.UUID) -> Payment:
+        payment = session.get(Payment, payment_id)
+        if payment is None or payment.account_id != account_id:
+            raise NotFound("No such payment.")
+        return payment
+
+    def _open(self, account_id: uuid.UUID, claim_id: uuid.UUID, prepare: Prepare) -> Payment:
+        with self.sessions() as session, session.begin():
+            earlier = session.scalars(select(Payment).where(Payment.idempotency_id == claim_id)).first()
+            if earlier is not None:  # a retry of a request that died after opening its payment
+                return earlier
+            order = prepare(session)
+            now = self.now()
+            payment = Payment(
+                id=uuid.uuid4(),
+                account_id=account_id,
+                agency_id=order.agency_id,
+                purpose=order.purpose,
+                subject_id=order.subject_id,
+                description=order.description,
+                amount_cents=order.amount_cents,
+                currency=CURRENCY,
+                state="created",
+                live_slot=True,
+                gateway=self.gateway.name,
+                refunded_cents=0,
+                idempotency_id=claim_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(payment)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise PaymentInProgress("Another payment for this is under way or done.") from None
+            return payment
+
+    def _apply(self, session: Session, payment: Payment, result: GatewayResult) -> None:
+        now = self.now()
+        payment.updated_at = now
+        if result.state == "captured":
+            payment.state, payment.captured_at = "captured", now
+            payment.receipt_number = f"R{now:%y%m%d}-{secrets.token_hex(4).upper()}"
+            self.settlers[payment.purpose](session, payment)
+        elif result.state == "declined":
+            payment.state, payment.failure_code, payment.live_slot = "failed", result.failure_code, None
+        else:
+            payment.state = "pending"
+        session.flush()
