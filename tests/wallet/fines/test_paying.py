@@ -1,4 +1,4 @@
-"""Paying a fine: Idempotency-Key rules, the sandbox gateway's outcomes, receipts, and what payment changes."""
+"""Paying a fine: Idempotency-Key rules, the sandbox gateway's outcomes, receipts, what paying changes."""
 
 from __future__ import annotations
 
