@@ -79,7 +79,7 @@ class FeeSchema(ma.Schema):
     kind = ma.fields.String()
     amount_cents = ma.fields.Integer()
     explanation = ma.fields.String()
-    added_on = ma.fields.Date()
+    added_on = ma.fields.String(metadata={"format": "date"})  # kept as ISO text in the fee line
 
 
 class ActionSchema(ma.Schema):
@@ -90,10 +90,10 @@ class ActionSchema(ma.Schema):
 class ReviewSchema(ma.Schema):
     category = ma.fields.String()
     text = ma.fields.String()
-    requested_on = ma.fields.Date()
+    requested_on = ma.fields.String(metadata={"format": "date"})
     decision = ma.fields.String(metadata={"enum": ["withdraw", "caution", "uphold"]})
     explanation = ma.fields.String(metadata={"description": "The agency's reasons, in its words"})
-    decided_on = ma.fields.Date()
+    decided_on = ma.fields.String(metadata={"format": "date"})
 
 
 class FineSchema(ma.Schema):

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.factories import agency_client, agency_token, bearer, citizen
+from tests.factories import TestClientCredentials, agency_client, agency_token, bearer, citizen, log_in
 from tests.samples import LICENCE
+from wallet.clock import FrozenClock
 
 SCOPES = ("people:read", "people:write", "credentials:issue", "credentials:revoke", "fines:write")
 CARD = {"licence_number": LICENCE["licence_number"], "card_number": LICENCE["card_number"]}
@@ -32,7 +34,7 @@ NOTICE: dict[str, Any] = {
 class Driver:
     token: str  # the citizen's access token
     person_id: str
-    agency_token: str  # the transport agency's
+    email: str
 
     @property
     def auth(self) -> dict[str, str]:
@@ -56,14 +58,25 @@ def make_driver(client: FlaskClient, agency: str, email: str, claims: dict[str, 
     card = {"licence_number": claims["licence_number"], "card_number": claims["card_number"]}
     linked = client.post("/v1/links", json=card, headers=bearer(token))
     assert linked.status_code in (200, 201), linked.json
-    return Driver(token, created.json["id"], agency)
+    return Driver(token, created.json["id"], email)
+
+
+def travel(client: FlaskClient, clock: FrozenClock, day: str, *drivers: Driver) -> None:
+    """Move the clock to 9 am in Sydney on ``day``, and log the drivers in again (tokens last minutes)."""
+    clock._at = datetime.fromisoformat(f"{day}T09:00:00+11:00").astimezone(UTC)
+    for driver in drivers:
+        driver.token = log_in(client, driver.email)["access_token"]
 
 
 @pytest.fixture
-def transport(rt, client) -> str:
-    creds = agency_client(rt, "transport", SCOPES)
+def transport_client(rt) -> TestClientCredentials:
     rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
-    return agency_token(client, creds)
+    return agency_client(rt, "transport", SCOPES)
+
+
+@pytest.fixture
+def transport(client, transport_client) -> str:
+    return agency_token(client, transport_client)
 
 
 @pytest.fixture

@@ -1,0 +1,209 @@
+"""The statutory sequence with a fixed clock: reminder, overdue fee, enforcement and its suspension; reviews
+hold the clock; nominations move the fine; every route checks whose fine it is."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from tests.factories import agency_token, bearer
+from tests.samples import LICENCE
+from tests.wallet.fines.conftest import lodged, make_driver, pay, travel
+from wallet.demerits.models import Sanction
+from wallet.issuance.models import CredentialAuthorisation
+from wallet.jobs import run_jobs
+
+
+class NoPush:
+    def send(self, *args, **kwargs):  # pragma: no cover
+        raise AssertionError("no push expected")
+
+
+def shown(client, driver, fine):
+    return client.get(f"/v1/fines/{fine['id']}", headers=driver.auth).json
+
+
+def licence_state(rt, person_id) -> str:
+    with rt.db.session() as session:
+        return session.scalars(
+            select(CredentialAuthorisation.state).where(
+                CredentialAuthorisation.person_id == uuid.UUID(person_id)
+            )
+        ).one()
+
+
+def test_nothing_moves_on_the_due_date_and_the_reminder_comes_the_day_after(
+    client, rt, clock, transport, driver
+):
+    fine = lodged(client, transport)
+    travel(client, clock, "2026-12-13", driver)
+    run_jobs(rt, pusher=NoPush())
+    assert shown(client, driver, fine)["state"] == "issued"
+
+    travel(client, clock, "2026-12-14", driver)
+    report = run_jobs(rt, pusher=NoPush())
+
+    now = shown(client, driver, fine)
+    assert (report.fines_moved, now["state"], now["pay_by"], now["owed_cents"]) == (
+        1,
+        "reminder",
+        "2027-01-11",
+        41_000,
+    )
+    assert run_jobs(rt, pusher=NoPush()).fines_moved == 0  # idempotent: the step is taken once
+
+
+def test_an_overdue_fine_gets_the_65_dollar_fee_then_enforcement_suspends_the_licence(
+    client, rt, clock, transport, driver
+):
+    fine = lodged(client, transport)
+    for day in ("2026-12-14", "2027-01-12"):
+        travel(client, clock, day, driver)
+        run_jobs(rt, pusher=NoPush())
+    overdue = shown(client, driver, fine)
+    assert (overdue["state"], overdue["owed_cents"], overdue["pay_by"]) == ("overdue", 47_500, "2027-02-09")
+    assert [fee["amount_cents"] for fee in overdue["fees"]] == [6_500]
+
+    travel(client, clock, "2027-02-10", driver)
+    report = run_jobs(rt, pusher=NoPush())
+
+    enforced = shown(client, driver, fine)
+    assert (enforced["state"], enforced["owed_cents"], enforced["pay_by"]) == ("enforcement", 51_500, None)
+    assert report.sanctions_started == 0  # imposed and started in the same step
+    assert licence_state(rt, driver.person_id) == "suspended"
+    assert [a["name"] for a in enforced["actions"]] == ["pay", "payment_plan"]
+
+    pay(client, driver, enforced, "key-1")
+    assert licence_state(rt, driver.person_id) == "active"
+    with rt.db.session() as session:
+        assert session.scalars(select(Sanction.state)).all() == ["lifted"]
+
+
+def test_someone_under_18_pays_the_25_dollar_overdue_fee(client, rt, clock, transport):
+    young = {**LICENCE, "birthdate": "2009-06-01", "licence_type": "P1", "licence_number": "20090601"}
+    driver = make_driver(client, transport, "young@example.org", young)
+    fine = lodged(client, transport, licence_number="20090601")
+    for day in ("2026-12-14", "2027-01-12"):
+        travel(client, clock, day, driver)
+        run_jobs(rt, pusher=NoPush())
+
+    assert shown(client, driver, fine)["fees"][0]["amount_cents"] == 2_500
+
+
+def test_a_review_holds_the_clock_and_upholding_adds_the_days_on_hold(
+    client, rt, clock, transport, transport_client, driver
+):
+    fine = lodged(client, transport)
+    travel(client, clock, "2026-12-01", driver)
+    asked = client.post(
+        f"/v1/fines/{fine['id']}/review",
+        json={"category": "signage_unclear", "text": "The sign was covered by a tree."},
+        headers=driver.auth,
+    )
+    assert (asked.status_code, asked.json["state"], asked.json["actions"]) == (200, "under_review", [])
+
+    travel(client, clock, "2026-12-31", driver)  # past the due date: on hold, nothing moves
+    assert run_jobs(rt, pusher=NoPush()).fines_moved == 0
+    decided = client.post(
+        f"/v1/agency/fines/{fine['id']}/review-decision",
+        json={"decision": "uphold", "explanation": "The sign was visible from 200 metres."},
+        headers=bearer(agency_token(client, transport_client)),
+    )
+
+    assert (decided.status_code, decided.json["state"]) == (200, "issued")
+    assert decided.json["pay_by"] == "2027-01-12"  # 13 Dec + the 30 days on hold
+    assert shown(client, driver, fine)["review"]["explanation"] == "The sign was visible from 200 metres."
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 3  # upheld: points recorded
+
+
+def test_a_withdrawn_review_ends_the_fine_with_nothing_owed(client, transport, driver):
+    fine = lodged(client, transport)
+    client.post(
+        f"/v1/fines/{fine['id']}/review", json={"category": "emergency", "text": "x"}, headers=driver.auth
+    )
+    decided = client.post(
+        f"/v1/agency/fines/{fine['id']}/review-decision",
+        json={"decision": "withdraw", "explanation": "Ambulance escort confirmed."},
+        headers=bearer(transport),
+    )
+
+    assert (decided.json["state"], decided.json["owed_cents"], decided.json["actions"]) == (
+        "withdrawn",
+        0,
+        [],
+    )
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 0
+
+
+def test_a_review_cannot_be_asked_after_its_window(client, clock, transport, driver):
+    fine = lodged(client, transport)
+    travel(client, clock, "2027-01-22", driver)  # notice 22 Nov + 60 days = 21 Jan
+    response = client.post(
+        f"/v1/fines/{fine['id']}/review", json={"category": "other", "text": "late"}, headers=driver.auth
+    )
+
+    assert (response.status_code, response.json["code"]) == (409, "fine_action_not_allowed")
+
+
+def test_nominating_moves_the_fine_and_its_points_to_the_other_driver(
+    client, transport, driver, other_driver
+):
+    fine = lodged(client, transport)
+    response = client.post(
+        f"/v1/fines/{fine['id']}/nomination",
+        json={"licence_number": "87654321", "statutory_declaration": True},
+        headers=driver.auth,
+    )
+
+    assert (response.status_code, response.json["state"], response.json["owed_cents"]) == (
+        200,
+        "nominated",
+        0,
+    )
+    theirs = client.get("/v1/fines", headers=other_driver.auth).json
+    assert [(f["notice_number"], f["points"], f["state"], f["pay_by"]) for f in theirs] == [
+        ("4012345678-N", 3, "issued", "2026-12-13")
+    ]
+
+
+def test_nomination_is_refused_without_the_declaration_for_officer_offences_and_after_the_deadline(
+    client, clock, transport, driver, other_driver
+):
+    camera = lodged(client, transport)
+    officer = lodged(client, transport, notice_number="4000000002", detection="officer")
+    nominate = {"licence_number": "87654321", "statutory_declaration": True}
+
+    undeclared = client.post(
+        f"/v1/fines/{camera['id']}/nomination",
+        json={**nominate, "statutory_declaration": False},
+        headers=driver.auth,
+    )
+    stopped = client.post(f"/v1/fines/{officer['id']}/nomination", json=nominate, headers=driver.auth)
+    travel(client, clock, "2027-02-21", driver)  # 22 Nov + 90 days = 20 Feb
+    late = client.post(f"/v1/fines/{camera['id']}/nomination", json=nominate, headers=driver.auth)
+
+    assert (undeclared.status_code, undeclared.json["code"]) == (422, "statutory_declaration_required")
+    assert (stopped.status_code, stopped.json["code"]) == (422, "fine_not_nominable")
+    assert (late.status_code, late.json["code"]) == (409, "fine_action_not_allowed")
+
+
+def test_another_account_gets_404_on_every_fine_route(client, transport, driver, other_driver):
+    fine = lodged(client, transport)
+    base = f"/v1/fines/{fine['id']}"
+    attempts = [
+        client.get(base, headers=other_driver.auth),
+        client.post(f"{base}/review", json={"category": "other", "text": "x"}, headers=other_driver.auth),
+        client.post(
+            f"{base}/nomination",
+            json={"licence_number": "12345678", "statutory_declaration": True},
+            headers=other_driver.auth,
+        ),
+        pay(client, other_driver, fine, "their-key"),
+    ]
+
+    assert [(r.status_code, r.json["code"]) for r in attempts] == [(404, "not_found")] * 4
+    assert client.get("/v1/fines", headers=other_driver.auth).json == []
+    payment = pay(client, driver, fine, "key-1").json
+    for path in (f"/v1/payments/{payment['id']}", f"/v1/payments/{payment['id']}/receipt"):
+        assert client.get(path, headers=other_driver.auth).status_code == 404
