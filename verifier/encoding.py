@@ -11,18 +11,20 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from typing import Any
 
 from verifier.errors import FormatError
 
 MAX_JSON_DEPTH = 32
-_B64URL = re.compile(r"[A-Za-z0-9_-]*")
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _VALUE = {char: index for index, char in enumerate(_ALPHABET)} | {"": 0}
+# To the standard alphabet for binascii, whose strict mode then refuses anything else. "+", "/" and "=" are
+# not base64url, so they become "*", which no base64 alphabet holds.
+_TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
+_PADDING = (b"", b"", b"==", b"=")
 # The last character of a 2- or 3-character final group carries 4 or 2 bits that encode nothing; they must
 # be zero, or the same bytes would have several spellings.
-_TRAILING_BITS = {0: 0, 2: 0b1111, 3: 0b11}
+_TRAILING_BITS = (0, 0, 0b1111, 0b11)
 
 
 def b64url_encode(data: bytes) -> str:
@@ -31,29 +33,39 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str) -> bytes:
     """Decode unpadded base64url. Raises FormatError for anything not in its one canonical form."""
-    if not _B64URL.fullmatch(text) or len(text) % 4 == 1:
-        raise FormatError("not base64url")
-    padded = text + "=" * (-len(text) % 4)
+    remainder = len(text) % 4
     try:
-        data = base64.urlsafe_b64decode(padded)
-    except (binascii.Error, ValueError) as e:
+        standard = text.encode("ascii").translate(_TO_STANDARD) + _PADDING[remainder]
+        data = binascii.a2b_base64(standard, strict_mode=True)
+    except (binascii.Error, ValueError) as e:  # UnicodeEncodeError is a ValueError
         raise FormatError("not base64url") from e
-    if _TRAILING_BITS[len(text) % 4] & _VALUE[text[-1:]]:  # a second spelling of the same bytes
+    if _TRAILING_BITS[remainder] & _VALUE[text[-1:]]:  # a second spelling of the same bytes
         raise FormatError("not canonical base64url")
     return data
 
 
 def _refuse_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for name, value in pairs:
-        if name in result:
-            raise FormatError(f"duplicate JSON member {name!r}")
-        result[name] = value
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        raise FormatError(f"duplicate JSON member {_first_duplicate(pairs)!r}")
     return result
+
+
+def _first_duplicate(pairs: list[tuple[str, Any]]) -> str:
+    seen: set[str] = set()
+    for name, _ in pairs:
+        if name in seen:
+            return name
+        seen.add(name)
+    raise AssertionError("no duplicate among the pairs")
 
 
 def _refuse_constant(name: str) -> Any:
     raise FormatError(f"JSON constant {name} is not allowed")
+
+
+# One decoder for every document: json.loads would build a new one for each call that passes hooks.
+_DECODER = json.JSONDecoder(object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -78,12 +90,14 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        value = json.loads(text, object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+        value = _DECODER.decode(text)
     except FormatError:
         raise
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise FormatError("not valid JSON") from e
-    if _depth_exceeds(value, max_depth):
+    # Every object or array opens with a bracket, so a text with few brackets cannot nest deeply: most
+    # documents here never need the walk.
+    if text.count("{") + text.count("[") > max_depth and _depth_exceeds(value, max_depth):
         raise FormatError("JSON nested too deeply")
     if "\\u" in text or isinstance(data, str):  # bytes were checked by UTF-8 decoding, escapes were not
         _refuse_lone_surrogates(value)

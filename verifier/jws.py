@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
-from verifier.encoding import b64url_decode, b64url_json
+from verifier.encoding import b64url_decode, b64url_json, loads_strict
 from verifier.errors import FormatError
 from verifier.reasons import Reason
 
@@ -26,6 +26,7 @@ ALGORITHM = "ES256"
 # The order n of the P-256 group (SEC 2, section 2.4.2): r and s must lie in [1, n - 1].
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 SIGNATURE_BYTES = 64
+_ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # immutable, so one serves every verification
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class CompactJws:
     payload: dict[str, Any]
     signing_input: bytes
     signature: bytes
+    payload_json: bytes = b""  # the payload's JSON text exactly as signed
 
 
 def parse_compact(text: str) -> CompactJws:
@@ -45,11 +47,13 @@ def parse_compact(text: str) -> CompactJws:
     parts = text.split(".")
     if len(parts) != 3:
         raise FormatError("a compact JWS has three parts")
-    header, payload = b64url_json(parts[0]), b64url_json(parts[1])
+    header, payload_json = b64url_json(parts[0]), b64url_decode(parts[1])
+    payload = loads_strict(payload_json)
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise FormatError("JWS header and payload must be JSON objects")
     signature = b64url_decode(parts[2])
-    return CompactJws(header, payload, f"{parts[0]}.{parts[1]}".encode("ascii"), signature)
+    signing_input = text[: len(parts[0]) + 1 + len(parts[1])].encode("ascii")  # base64url, so ASCII
+    return CompactJws(header, payload, signing_input, signature, payload_json)
 
 
 def header_problems(header: Mapping[str, Any], *, typ: str) -> list[Reason]:
@@ -77,7 +81,7 @@ def verify_es256(signing_input: bytes, signature: bytes, *, key: ec.EllipticCurv
     if not (0 < r < P256_ORDER and 0 < s < P256_ORDER):
         return False
     try:
-        key.verify(encode_dss_signature(r, s), signing_input, ec.ECDSA(hashes.SHA256()))
+        key.verify(encode_dss_signature(r, s), signing_input, _ECDSA_SHA256)
     except InvalidSignature:
         return False
     return True

@@ -9,9 +9,9 @@ Disclosure are decoys or undisclosed claims and are dropped, as the RFC requires
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import Any
 
 from verifier.disclosures import SD_ALG, Disclosure, decode_disclosure
@@ -20,7 +20,7 @@ from verifier.errors import FormatError
 from verifier.reasons import Reason
 
 # RFC 9901 section 4 ABNF: base64url parts joined by "." and "~", so a presentation is always ASCII.
-_PRESENTATION = re.compile(r"[A-Za-z0-9_\-.~]+")
+_PRESENTATION_CHARS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~"
 SD = "_sd"
 SD_ALG_CLAIM = "_sd_alg"
 ELLIPSIS = "..."
@@ -36,7 +36,8 @@ class SdJwtParts:
 
 def split_presentation(text: str) -> SdJwtParts:
     """Split ``<JWT>~<D1>~...~<DN>~[<KB-JWT>]``. Raises FormatError (``malformed``) for any other shape."""
-    if not _PRESENTATION.fullmatch(text):
+    # Deleting every allowed character leaves nothing: a table lookup per byte, several times a regex's speed.
+    if not text.isascii() or text.encode("ascii").translate(None, _PRESENTATION_CHARS):
         raise FormatError("a presentation holds only base64url, '.' and '~'")
     head, tilde, last = text.rpartition("~")
     if not tilde:
@@ -51,8 +52,13 @@ def _bad(message: str) -> FormatError:
     return FormatError(message, reason=Reason.BAD_DISCLOSURE)
 
 
-def process_payload(payload: dict[str, Any], disclosures: Sequence[str]) -> dict[str, Any]:
+def process_payload(
+    payload: dict[str, Any], disclosures: Sequence[str], *, payload_json: bytes | None = None
+) -> dict[str, Any]:
     """The processed SD-JWT payload of an issuer-signed payload and the presented Disclosures.
+
+    ``payload_json``, the JSON text that ``payload`` was parsed from, lets the common flat shape skip the
+    general walk (see ``_process_flat``); the result is the same with or without it.
 
     Raises FormatError: reason ``bad_disclosure`` for any breach of RFC 9901 section 7.1, ``malformed``
     when recursive Disclosures nest the result deeper than the JSON depth limit.
@@ -60,16 +66,27 @@ def process_payload(payload: dict[str, Any], disclosures: Sequence[str]) -> dict
     algorithm = payload.get(SD_ALG_CLAIM, SD_ALG)
     if algorithm != SD_ALG:
         raise _bad(f"_sd_alg {algorithm!r} is not supported")
-    return _Processor([decode_disclosure(d) for d in disclosures]).run(payload)
+    by_digest = _by_digest([decode_disclosure(d) for d in disclosures])
+    if payload_json is not None and _only_top_level_digests(payload, payload_json):
+        processed = _process_flat(payload, by_digest)
+        if processed is not None:
+            return processed
+    return _Processor(by_digest).run(payload)
+
+
+def _by_digest(disclosures: list[Disclosure]) -> dict[str, Disclosure]:
+    by_digest: dict[str, Disclosure] = {}
+    for disclosure in disclosures:
+        digest = disclosure.digest  # a hash each time it is read
+        if digest in by_digest:
+            raise _bad("the same Disclosure is presented twice")
+        by_digest[digest] = disclosure
+    return by_digest
 
 
 class _Processor:
-    def __init__(self, disclosures: list[Disclosure]) -> None:
-        self._by_digest: dict[str, Disclosure] = {}
-        for disclosure in disclosures:
-            if disclosure.digest in self._by_digest:
-                raise _bad("the same Disclosure is presented twice")
-            self._by_digest[disclosure.digest] = disclosure
+    def __init__(self, by_digest: dict[str, Disclosure]) -> None:
+        self._by_digest = by_digest
         self._seen: set[str] = set()
 
     def run(self, payload: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +155,54 @@ def _sd_digests(obj: dict[str, Any]) -> list[Any]:
     if not isinstance(digests, list):
         raise _bad("_sd must be an array of digests")
     return digests
+
+
+def _only_top_level_digests(payload: dict[str, Any], payload_json: bytes) -> bool:
+    """True when no object below the top holds ``_sd`` or ``_sd_alg`` and no object or array entry holds
+    ``...``, so that nothing but the top-level ``_sd`` can reference a Disclosure.
+
+    Read off the JSON text, at C speed: with no backslash in it every member name is written as itself, so
+    each name starting ``_sd`` adds one ``"_sd`` to the text. A string value that merely looks like one only
+    sends the payload down the general walk.
+    """
+    if b"\\" in payload_json or b'"...' in payload_json:
+        return False
+    return payload_json.count(b'"_sd') == (SD in payload) + (SD_ALG_CLAIM in payload)
+
+
+def _process_flat(payload: dict[str, Any], by_digest: dict[str, Disclosure]) -> dict[str, Any] | None:
+    """``_Processor.run`` for a payload whose only digests are its top-level ``_sd`` (see above) and
+    Disclosures of claims whose values are not objects or arrays (so they reference nothing either).
+
+    None when anything is amiss: the general walk then finds the same fault and names it.
+    """
+    digests = payload.get(SD, [])
+    if not _distinct_strings(digests) or not all(map(_plain_property, by_digest.values())):
+        return None
+    result = {name: value for name, value in payload.items() if name != SD and name != SD_ALG_CLAIM}
+    referenced = 0
+    for digest in digests:
+        disclosure = by_digest.get(digest)
+        if disclosure is None:
+            continue  # a decoy or a claim the holder did not disclose
+        name = disclosure.name
+        if name is None or name in result or name == SD_ALG_CLAIM:
+            return None
+        result[name] = disclosure.value
+        referenced += 1
+    return result if referenced == len(by_digest) else None  # else a Disclosure nothing references
+
+
+def _distinct_strings(digests: Any) -> bool:
+    return (
+        isinstance(digests, list)
+        and all(map(isinstance, digests, repeat(str)))
+        and len(set(digests)) == len(digests)
+    )
+
+
+def _plain_property(disclosure: Disclosure) -> bool:
+    return disclosure.name is not None and not isinstance(disclosure.value, dict | list)
 
 
 def _check_depth(depth: int) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from verifier.errors import FormatError
-from verifier.jws import header_problems, int_claim, parse_compact, verify_es256
+from verifier.jws import CompactJws, header_problems, int_claim, parse_compact, verify_es256
 from verifier.keybinding import KeyBindingPolicy, check_key_binding
 from verifier.qrcodec import decode_transport
 from verifier.reasons import Reason
@@ -129,23 +129,24 @@ class Verifier:
         if not isinstance(presentation, str):
             raise FormatError("a presentation is text")
         presentation = decode_transport(presentation)  # a compact QR code's text becomes the plain SD-JWT
-        if len(presentation) > MAX_PRESENTATION_BYTES or len(presentation.encode()) > MAX_PRESENTATION_BYTES:
+        if len(presentation) > MAX_PRESENTATION_BYTES or _utf8_length(presentation) > MAX_PRESENTATION_BYTES:
             check.fail(Reason.TOO_LARGE)
             return
         parts = _split(check, presentation)
         signed = self._envelope(check, parts.issuer_jwt)
         if signed is None:
             return
-        issuer, payload = signed
+        issuer, jws = signed
+        payload = jws.payload
         self._issuer_claims(check, issuer, payload)
-        processed = check.step(_disclose, payload, parts.disclosures)
+        processed = check.step(_disclose, jws, parts.disclosures)
         check.step(self._validity, check, payload, processed)
         self._key_binding(check, payload, parts)
         check.step(self._status, check, payload)
         if processed is not None:
             check.claims = {name: value for name, value in processed.items() if name not in ENVELOPE}
 
-    def _envelope(self, check: _Check, issuer_jwt: str) -> tuple[TrustedIssuer, dict[str, Any]] | None:
+    def _envelope(self, check: _Check, issuer_jwt: str) -> tuple[TrustedIssuer, CompactJws] | None:
         jws = parse_compact(issuer_jwt)
         problems = header_problems(jws.header, typ=VC_TYP)
         kid = jws.header.get("kid")
@@ -159,7 +160,7 @@ class Verifier:
         if not verify_es256(jws.signing_input, jws.signature, key=key):
             check.fail(Reason.BAD_SIGNATURE)
             return None
-        return issuer, jws.payload
+        return issuer, jws
 
     @staticmethod
     def _issuer_claims(check: _Check, issuer: TrustedIssuer, payload: dict[str, Any]) -> None:
@@ -226,6 +227,11 @@ class Verifier:
         check.fail(*check.status.reasons)
 
 
+def _utf8_length(text: str) -> int:
+    # An ASCII string is as long in UTF-8 as in characters, and str knows whether it is ASCII in O(1).
+    return len(text) if text.isascii() else len(text.encode())
+
+
 def _split(check: _Check, presentation: str) -> SdJwtParts:
     try:
         return split_presentation(presentation)
@@ -245,9 +251,9 @@ def _flag_plain_jwt(check: _Check, text: str) -> None:
         check.fail(Reason.WRONG_TYP)
 
 
-def _disclose(payload: dict[str, Any], disclosures: tuple[str, ...]) -> dict[str, Any]:
-    processed = process_payload(payload, disclosures)
-    if any(name in processed and name not in payload for name in NOT_DISCLOSABLE):
+def _disclose(jws: CompactJws, disclosures: tuple[str, ...]) -> dict[str, Any]:
+    processed = process_payload(jws.payload, disclosures, payload_json=jws.payload_json)
+    if not NOT_DISCLOSABLE.isdisjoint(processed.keys() - jws.payload.keys()):
         raise FormatError(
             "a claim that must not be selectively disclosed came from a Disclosure", reason="bad_disclosure"
         )

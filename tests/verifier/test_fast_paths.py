@@ -1,0 +1,220 @@
+"""The verifier's fast paths give exactly what the general code gives, on the common shape and off it.
+
+``process_payload`` skips its general walk when the payload's JSON text shows that only the top-level
+``_sd`` can reference a Disclosure; base64url is decoded by binascii in strict mode; JSON skips the depth walk
+when it has too few brackets to nest deeply. Each is checked here against a plain reference, with
+hypothesis (bounded and derandomized, as in test_properties.py) and with the cases that could fool it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.verifier.helpers import decoy, disclose
+from verifier.disclosures import Disclosure
+from verifier.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, loads_strict
+from verifier.errors import FormatError
+from verifier.jwk import p256_public_key
+from verifier.sdjwt import process_payload
+
+BOUNDED = settings(
+    max_examples=300,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+P256_FIELD = 2**256 - 2**224 + 2**192 + 2**96 - 1
+
+
+def _outcome(function: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return ("value", function(*args, **kwargs))
+    except FormatError as e:
+        return ("refused", e.reason, str(e))
+
+
+# --- Disclosures: the flat fast path against the general walk ------------------------------------------
+
+SCALARS = st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from(["x", "_sd", "...", "é", 'q"\\'])
+NAMES = st.sampled_from(["given_name", "age", "_sd", "_sd_alg", "...", "iss", "_sdx", "é", "a\\b"])
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(NAMES, inner, max_size=2),
+    max_leaves=4,
+)
+
+
+@st.composite
+def _disclosures(draw: st.DrawFn) -> list[Disclosure]:
+    names = st.one_of(st.none(), NAMES)
+    return [_disclosure(draw(names), draw(VALUES)) for _ in range(draw(st.integers(0, 4)))]
+
+
+def _disclosure(name: str | None, value: Any) -> Disclosure:
+    # Written out directly: encode_disclosure would refuse the reserved names that the verifier must refuse.
+    array = ["c2FsdA", value] if name is None else ["c2FsdA", name, value]
+    return Disclosure(b64url_encode(json.dumps(array).encode()), "c2FsdA", name, value)
+
+
+@st.composite
+def _payload(draw: st.DrawFn, disclosures: list[Disclosure]) -> dict[str, Any]:
+    """Plain claims, then an ``_sd`` referencing some of ``disclosures`` (maybe twice), decoys, and maybe
+    digests or ``...`` entries further down, where only the general walk may look."""
+    payload: dict[str, Any] = draw(st.dictionaries(NAMES, VALUES, max_size=3))
+    referenced = draw(st.lists(st.sampled_from(disclosures), max_size=5)) if disclosures else []
+    digests: list[Any] = [d.digest for d in referenced] + [decoy() for _ in range(draw(st.integers(0, 2)))]
+    if draw(st.booleans()):
+        digests.append(draw(SCALARS))
+    payload["_sd"] = draw(st.permutations(digests)) if draw(st.booleans()) else draw(VALUES)
+    if draw(st.booleans()):
+        payload["_sd_alg"] = draw(st.sampled_from(["sha-256", "sha-512"]))
+    if disclosures and draw(st.booleans()):
+        nested = {"_sd": [disclosures[0].digest]} if draw(st.booleans()) else [{"...": disclosures[0].digest}]
+        payload["nested"] = nested
+    return payload
+
+
+def _texts(payload: dict[str, Any]) -> list[bytes]:
+    compact = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    escaped = json.dumps(payload).encode()  # \u escapes wherever a name or value is not ASCII
+    hidden = compact.replace(b'"_sd"', b'"\\u005fsd"')  # the same payload, _sd spelt with an escape
+    return [compact, escaped, hidden]
+
+
+@BOUNDED
+@given(data=st.data())
+def test_the_flat_path_agrees_with_the_general_walk(data):
+    disclosures = data.draw(_disclosures())
+    payload = data.draw(_payload(disclosures))
+    shown = (
+        [d.encoded for d in data.draw(st.lists(st.sampled_from(disclosures), max_size=4))]
+        if disclosures
+        else []
+    )
+    general = _outcome(process_payload, payload, shown)
+
+    for text in _texts(payload):
+        assert json.loads(text) == payload
+        assert _outcome(process_payload, payload, shown, payload_json=text) == general
+
+
+def test_digests_below_the_top_are_still_processed_on_the_fast_path():
+    street = disclose("street", "1 Main St")
+    address = disclose("address", {"_sd": [street.digest]})
+    payload = {"iss": "x", "_sd": [address.digest, decoy()]}
+    text = json.dumps(payload, separators=(",", ":")).encode()
+
+    result = process_payload(payload, [address.encoded, street.encoded], payload_json=text)
+
+    assert result == {"iss": "x", "address": {"street": "1 Main St"}}
+
+
+@pytest.mark.parametrize(
+    "nested",
+    [
+        {"cnf": {"_sd": ["DIGEST"]}},
+        {"tags": [{"...": "DIGEST"}]},
+        {"cnf": {"_sd_alg": "sha-256"}},
+        {"...": 1},
+    ],
+    ids=["sd-below-top", "array-entry", "sd-alg-below-top", "ellipsis-name"],
+)
+def test_an_escaped_marker_name_cannot_hide_from_the_checks(nested):
+    given_name = disclose("given_name", "Ada")
+    payload = json.loads(json.dumps(nested).replace("DIGEST", given_name.digest))
+    payload["_sd"] = [given_name.digest]
+    general = _outcome(process_payload, payload, [given_name.encoded])
+    escaped = (
+        json.dumps(payload, separators=(",", ":")).replace('"_sd', '"\\u005fsd').replace('"...', '"\\u002e..')
+    )
+
+    fast = _outcome(process_payload, payload, [given_name.encoded], payload_json=escaped.encode())
+
+    assert fast == general
+    assert general[0] == "refused"
+
+
+def test_a_string_value_that_looks_like_a_marker_changes_nothing():
+    given_name = disclose("given_name", "Ada")
+    payload = {"note": '"_sd', "other": "...", "_sd": [given_name.digest]}
+    text = json.dumps(payload, separators=(",", ":")).encode()
+
+    assert process_payload(payload, [given_name.encoded], payload_json=text) == {
+        "note": '"_sd',
+        "other": "...",
+        "given_name": "Ada",
+    }
+
+
+# --- base64url: binascii in strict mode against a plain definition ---------------------------------------
+
+
+def _reference_b64url(text: str) -> bytes | None:
+    """Unpadded base64url in its one canonical spelling: the alphabet only, and re-encoding gives it back."""
+    if not re.fullmatch(r"[A-Za-z0-9_-]*", text) or len(text) % 4 == 1:
+        return None
+    data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return data if b64url_encode(data) == text else None
+
+
+@BOUNDED
+@given(text=st.text(alphabet=st.sampled_from(list("AQgw_-zZ09+/= \n.é\x00")), max_size=9))
+def test_base64url_is_decoded_exactly_as_defined(text):
+    expected = _reference_b64url(text)
+    outcome = _outcome(b64url_decode, text)
+
+    assert outcome[0] == ("refused" if expected is None else "value")
+    if expected is not None:
+        assert outcome[1] == expected
+
+
+# --- JSON depth: the bracket count only ever skips the walk for shallow texts ---------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        ("[" * MAX_JSON_DEPTH + "]" * MAX_JSON_DEPTH, False),
+        ("[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1), True),
+        ('{"a":' * (MAX_JSON_DEPTH + 1) + "1" + "}" * (MAX_JSON_DEPTH + 1), True),
+        ('["' + "[{" * 40 + '"]', False),  # many brackets, all inside a string
+        ("[" + "[]," * 40 + "[]]", False),  # many containers side by side, two deep
+    ],
+    ids=["at-limit", "past-limit", "objects-past-limit", "brackets-in-string", "wide"],
+)
+def test_json_depth_is_enforced_whatever_the_bracket_count(text, refused):
+    assert (_outcome(loads_strict, text.encode())[0] == "refused") is refused
+
+
+# --- JWK coordinates: one encoding for one point -----------------------------------------------------
+
+
+def test_a_jwk_coordinate_of_p_or_more_is_refused():
+    # The same point with x + p in place of x: EllipticCurvePublicNumbers would have reduced it modulo p.
+    x = next(x for x in range(1, 100) if _on_curve_y(x) is not None)
+    y = _on_curve_y(x)
+    assert y is not None
+
+    def jwk(x_value: int) -> dict[str, str]:
+        coordinates = {"x": x_value.to_bytes(32, "big"), "y": y.to_bytes(32, "big")}
+        return {"kty": "EC", "crv": "P-256", **{k: b64url_encode(v) for k, v in coordinates.items()}}
+
+    assert isinstance(p256_public_key(jwk(x)), ec.EllipticCurvePublicKey)
+    with pytest.raises(FormatError):
+        p256_public_key(jwk(x + P256_FIELD))
+
+
+def _on_curve_y(x: int) -> int | None:
+    b = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+    square = (x**3 - 3 * x + b) % P256_FIELD
+    y = pow(square, (P256_FIELD + 1) // 4, P256_FIELD)  # p = 3 mod 4
+    return y if y * y % P256_FIELD == square else None
