@@ -41,9 +41,15 @@ typecheck: $(VENV)/.installed-test
 pytest: $(VENV)/.installed-test
 	$(BIN)/pytest $(PYTEST_ARGS) || [ $$? -eq 5 ]
 
-# Benchmarks: ratios against baselines measured in the same run; writes bench/results.json.
-bench: $(VENV)/.installed-test
-	$(BIN)/python -m bench
+$(VENV)/.installed-bench: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) install --quiet -c constraints.txt -e '.[test,bench]'
+	@touch $@
+
+# Benchmarks: ratios against baselines measured in the same run; writes bench/results.json. The load figures
+# need wrk (`apt-get install -y wrk`); without it they are reported as not measured.
+bench: $(VENV)/.installed-bench
+	@command -v wrk >/dev/null || echo "wrk is not installed: the load figures will say NOT MEASURED"
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 # Re-resolve every pin from pyproject.toml in a throw-away environment.
 lock:

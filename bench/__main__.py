@@ -1,21 +1,30 @@
-"""``python -m bench``: run every benchmark, write bench/results.json, print a table."""
+"""``python -m bench``: run every benchmark, write bench/results.json, print a table.
+
+``python -m bench load trust`` runs only the benchmarks named (the keys of BENCHMARKS).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import platform
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 from bench import (
     bench_credential_endpoint,
+    bench_load,
     bench_mint,
     bench_peers,
     bench_qr,
     bench_reissue,
     bench_statuslist,
+    bench_trust,
     bench_verify,
 )
+from bench.table import render
 
 BENCHMARKS = {
     "verify": bench_verify.run,
@@ -23,25 +32,42 @@ BENCHMARKS = {
     "mint": bench_mint.run,
     "qr": bench_qr.run,
     "status_list": bench_statuslist.run,
+    "trust_bundle": bench_trust.run,
     "reissue": bench_reissue.run,
     "credential_endpoint": bench_credential_endpoint.run,
+    "load": bench_load.run,
 }
 
 
-def main() -> int:
-    results = {"python": platform.python_version(), "machine": platform.machine(), "results": {}}
+def main(names: list[str]) -> int:
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        print(f"unknown benchmarks: {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    results: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M %Z"),
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": os.cpu_count(),
+        "load_average": {},
+        "results": {},
+    }
     for name, run in BENCHMARKS.items():
-        print(f"running {name} ...", file=sys.stderr, flush=True)
+        if names and name not in names:
+            continue
+        print(f"running {name} ... (load average {_load():.2f})", file=sys.stderr, flush=True)
+        results["load_average"][name] = round(_load(), 2)
         results["results"][name] = run()
     Path(__file__).with_name("results.json").write_text(json.dumps(results, indent=2) + "\n")
-    print(f"{'figure':<72} {'ours/s':>10} {'base/s':>10} {'ratio':>7} {'target':>8}")
-    for outcome in results["results"].values():
-        print(
-            f"{outcome['figure'][:72]:<72} {outcome['ours']['median_per_s']:>10} "
-            f"{outcome['baseline']['median_per_s']:>10} {outcome['ratio']:>7} {outcome['target']:>8}"
-        )
+    print(f"{results['date']}, Python {results['python']}, {results['cores']} cores")
+    print(render(results["results"]))
     return 0
 
 
+def _load() -> float:
+    """The one-minute load average: the machine is shared, so figures are read beside it."""
+    return os.getloadavg()[0]
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

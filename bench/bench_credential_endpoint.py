@@ -1,6 +1,11 @@
-"""OpenID4VCI credential endpoint latency: one request = proof check + mint + database writes, measured
-in-process through the app (Flask stack included, no HTTP server), on a scratch SQLite database; against
-one raw ES256 sign and verify. The issue asks for a report, with p99 <= 50 ms."""
+"""OpenID4VCI credential endpoint latency: one request = proof check + mint + database writes, against one
+raw ES256 sign and verify. The issue asks for a report, with p99 <= 50 ms.
+
+Measured in-process through the app (Flask stack included, no HTTP server) on a scratch SQLite database,
+and on the production server (``credwallet serve``, granian, 2 workers) under wrk with one request in
+flight per worker, on SQLite and (when one answers on 127.0.0.1:5432) PostgreSQL. Each request carries
+its own nonce and key proof, made beforehand: the phone's work is not timed.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,14 @@ import statistics
 import tempfile
 import time
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from bench.seed import credential_requests, demo_server, postgres_schema
+from bench.wrk import INSTALL_HINT, LoadRun, load, wrk_path
 from wallet.app import create_app
 from wallet.db import make_engine
 from wallet.demo import LICENCE_CLAIMS
@@ -20,6 +28,9 @@ from wallet.holder.oid4vci import DeviceKey
 from wallet.migrate import upgrade
 
 REQUESTS = 300
+SERVER_WORKERS = 2
+SERVER_SECONDS = 3.0
+SERVER_REQUESTS = 1000  # more than two workers issue in SERVER_SECONDS here; each is used once at most
 ISSUER = "http://127.0.0.1:8000/issuers/transport"
 TARGET_P99_MS = 50.0
 
@@ -79,7 +90,12 @@ def _raw_sign_verify_ms() -> float:
     return (time.perf_counter() - start) * 1000 / 500
 
 
-def run() -> dict[str, Any]:
+def run() -> list[dict[str, Any]]:
+    raw = _raw_sign_verify_ms()
+    return [_in_process(raw), *_on_servers(raw)]
+
+
+def _in_process(raw: float) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         upgrade(make_engine(url))
@@ -94,9 +110,8 @@ def run() -> dict[str, Any]:
         timings = sorted(_latencies(app, _offer_token(app)))
         app.extensions["credwallet"].db.dispose()
     p50, p99 = statistics.median(timings), timings[int(len(timings) * 0.99) - 1]
-    raw = _raw_sign_verify_ms()
     return {
-        "figure": "OID4VCI credential endpoint in-process (proof check, mint, SQLite writes): p50 / p99",
+        "figure": "OID4VCI credential endpoint in-process (proof, mint, SQLite writes)",
         "ours": {
             "median_per_s": round(1000 / p50, 1),
             "min_per_s": round(1000 / timings[-1], 1),
@@ -109,4 +124,59 @@ def run() -> dict[str, Any]:
         "ratio": round(raw / p50, 3),
         "target": f"report; p99 <= {TARGET_P99_MS:g} ms",
         "met": p99 <= TARGET_P99_MS,
+    }
+
+
+def _on_servers(raw: float) -> list[dict[str, Any]]:
+    """On SQLite (the default) and, when one answers, on PostgreSQL."""
+    if wrk_path() is None:
+        return [_outcome("SQLite", raw, None)]
+    with postgres_schema() as postgres:
+        databases = {"SQLite": None, **({"PostgreSQL": postgres} if postgres else {})}
+        return [_outcome(name, raw, _server_run(url)) for name, url in databases.items()]
+
+
+def _server_run(database_url: str | None) -> LoadRun:
+    with (
+        tempfile.TemporaryDirectory(prefix="credwallet-bench-") as tmp,
+        demo_server(Path(tmp), workers=SERVER_WORKERS, database_url=database_url) as (server, env),
+    ):
+        bodies = Path(tmp) / "requests.jsonl"
+        endpoint, token = credential_requests(env, SERVER_REQUESTS, bodies)
+        if not endpoint.startswith(f"{server.base}/"):
+            raise RuntimeError(f"the metadata names {endpoint}, not the benchmark's server")
+        done = load(
+            endpoint,
+            seconds=SERVER_SECONDS,
+            connections=SERVER_WORKERS,
+            max_requests=SERVER_REQUESTS,
+            authorization=f"Bearer {token}",
+            bodies=bodies,
+        )
+    if done.errors:
+        raise RuntimeError(
+            f"{done.errors} credential requests failed on the server: the run measures nothing"
+        )
+    return done
+
+
+def _outcome(database: str, raw: float, done: LoadRun | None) -> dict[str, Any]:
+    outcome: dict[str, Any] = {
+        "figure": f"OID4VCI credential endpoint, granian 2 workers, wrk, {database}",
+        "ours": None,
+        "baseline": {"what": "one raw ES256 sign + verify", "median_per_s": round(1000 / raw, 1)},
+        "ratio": None,
+        "target": f"report; p99 <= {TARGET_P99_MS:g} ms",
+        "met": None,
+    }
+    if done is None:
+        return outcome | {"not_measured": INSTALL_HINT}
+    return outcome | {
+        "ours": {"median_per_s": round(done.per_s, 1), "requests": done.requests},
+        "p50_ms": round(done.p50_ms, 2),
+        "p99_ms": round(done.p99_ms, 2),
+        "max_ms": round(done.max_ms, 2),
+        "ratio": round(raw / done.p50_ms, 3),
+        "met": done.p99_ms <= TARGET_P99_MS,
+        "note": f"{done.requests} requests in {done.seconds:.1f} s, one in flight per worker",
     }
