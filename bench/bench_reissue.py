@@ -1,6 +1,11 @@
-"""Bulk re-issue after a key compromise, database writes included: credentials re-signed per second by
-one process, on PostgreSQL when one answers on 127.0.0.1:5432 (a scratch schema, dropped afterwards),
-else on a scratch SQLite file. Each batch is its own transaction, as `credwallet keys revoke` runs it."""
+"""Bulk re-issue after a key compromise, database writes included, as `credwallet keys revoke` runs it.
+
+On PostgreSQL when one answers on 127.0.0.1:5432 (a scratch schema, dropped afterwards): one process, then
+one worker process per core sharing the work, each on credentials of its own compromised key, in the same
+run; the figure is the whole machine's rate, against the single process's. Without PostgreSQL, one process
+on a scratch SQLite file (which takes one writer at a time). Rates count the credentials re-issued after
+each run's first batch, from that batch's end to the last one's: process start and warm-up left out.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +14,11 @@ import socket
 import tempfile
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor
@@ -23,15 +28,33 @@ from wallet.db import make_engine
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
-from wallet.issuance.reissue import Reissuer
+from wallet.issuance.reissue import run_batches, run_workers
 from wallet.issuance.statuslists import StatusLists
 from wallet.migrate import upgrade
-from wallet.runtime import build_runtime
+from wallet.runtime import Runtime, build_runtime
 
-CREDENTIALS = 2000
-BATCH = 200
-TARGET_PER_MACHINE = 3000
+SINGLE_CREDENTIALS = 4_000
+PER_WORKER_CREDENTIALS = 4_000
+DEVICES_PER_PERSON = 2  # each person's licence on two phones: one authorisation, two credentials
+BATCH = 1_000
+TARGET_PER_MACHINE = 3_000
+LICENCES_TO_REISSUE = 6_200_000
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ACTOR = Actor("operator", "bench")
+
+
+class Progress:
+    """When each batch ended and how many it handled, to time the runs after their first batch."""
+
+    def __init__(self) -> None:
+        self.batches: list[tuple[float, int]] = []
+
+    def __call__(self, handled: int) -> None:
+        self.batches.append((time.perf_counter(), handled))
+
+    def per_second(self) -> float:
+        (first, _), (last, _) = self.batches[0], self.batches[-1]
+        return sum(handled for _, handled in self.batches[1:]) / (last - first)
 
 
 def _database(tmp: Path) -> tuple[str, str | None]:
@@ -46,47 +69,64 @@ def _database(tmp: Path) -> tuple[str, str | None]:
     return f"{POSTGRES}?options=-csearch_path%3D{schema}", schema
 
 
-def _seed(rt: Any, kid: str) -> Agency:
+def _seed(rt: Runtime, agency_id: uuid.UUID, kid: str, credentials: int) -> None:
+    """``credentials`` licences signed by ``kid``, for distinct people, ``DEVICES_PER_PERSON`` each."""
+    now = rt.clock.now()
     devices = [DeviceKey().jwk for _ in range(50)]
+    people = [uuid.uuid4() for _ in range(credentials // DEVICES_PER_PERSON)]
     with rt.db.session() as session, session.begin():
-        agency = Agency(slug="transport", name="Transport Agency", created_at=rt.clock.now())
-        session.add(agency)
-        session.flush()
-        person = Person(
-            agency_id=agency.id,
-            agency_ref="B-1",
-            given_name="Alex",
-            family_name="Citizen",
-            birthdate=datetime(1990, 4, 12).date(),
-            created_at=rt.clock.now(),
-        )
-        session.add(person)
-        session.flush()
-        authorisation = CredentialAuthorisation(
-            agency_id=agency.id,
-            person_id=person.id,
-            credential_type="driver_licence",
-            claims=LICENCE_CLAIMS,
-            created_at=rt.clock.now(),
-        )
-        session.add(authorisation)
-        session.flush()
+        session.execute(insert(Person), [_person(agency_id, person, now) for person in people])
+        session.execute(insert(CredentialAuthorisation), [_authorisation(agency_id, p, now) for p in people])
         lists = StatusLists(session, now=rt.clock.now)
-        for i in range(CREDENTIALS):
-            jwk = devices[i % len(devices)]
-            credential = IssuedCredential(
-                agency_id=agency.id,
-                authorisation_id=authorisation.id,
-                person_id=person.id,
-                credential_type="driver_licence",
-                holder_key=uuid.uuid4().hex,
-                holder_jwk=jwk,
-                signing_kid=kid,
-                issued_at=rt.clock.now(),
-                expires_at=rt.clock.now() + timedelta(days=30),
-            )
-            lists.insert_with_index(agency.id, credential)
-        return agency
+        slots = lists.draw(agency_id, credentials)
+        rows = [
+            _licence(agency_id, people[n // DEVICES_PER_PERSON], devices[n % len(devices)], kid, now)
+            | {"status_list_id": slot.list_id, "status_index": slot.index}
+            for n, slot in enumerate(slots)
+        ]
+        session.execute(insert(IssuedCredential), rows)
+        lists.record_batch({slots[0].list_id: len(slots)}, set())
+
+
+def _person(agency_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    return {
+        "id": person_id,
+        "agency_id": agency_id,
+        "agency_ref": person_id.hex,
+        "given_name": "Alex",
+        "family_name": "Citizen",
+        "birthdate": date(1990, 4, 12),
+        "created_at": now,
+    }
+
+
+def _authorisation(agency_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> dict[str, Any]:
+    return {
+        "id": person_id,  # one per person: reusing the person's id keeps the seeding simple
+        "agency_id": agency_id,
+        "person_id": person_id,
+        "credential_type": "driver_licence",
+        "claims": LICENCE_CLAIMS,
+        "created_at": now,
+    }
+
+
+def _licence(
+    agency_id: uuid.UUID, person_id: uuid.UUID, jwk: dict[str, str], kid: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "agency_id": agency_id,
+        "authorisation_id": person_id,
+        "person_id": person_id,
+        "credential_type": "driver_licence",
+        "holder_key": uuid.uuid4().hex,
+        "holder_jwk": jwk,
+        "signing_kid": kid,
+        "state": "valid",
+        "issued_at": now,
+        "expires_at": now + timedelta(days=30),
+    }
 
 
 def run() -> dict[str, Any]:
@@ -112,31 +152,54 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
     )
     rt = build_runtime(settings, SystemClock())
     upgrade(rt.db.engine)
-    compromised = rt.keystore.ensure_active("issuer:transport", now=datetime.now(UTC))
-    agency = _seed(rt, compromised.kid)
-    rt.keystore.revoke("issuer:transport", compromised.kid, now=datetime.now(UTC))
-    start, done = time.perf_counter(), 0
-    while True:
-        with rt.db.session() as session, session.begin():
-            handled = Reissuer(rt.issuance(session)).batch(
-                session.merge(agency), compromised.kid, size=BATCH, actor=Actor("operator", "bench")
-            )
-        if not handled:
-            break
-        done += handled
-    elapsed = time.perf_counter() - start
+    workers = (os.cpu_count() or 1) if backend == "PostgreSQL" else 1
+    single_kid, shared_kid = _compromised_keys(rt)
+    with rt.db.session() as session, session.begin():
+        agency = Agency(slug="transport", name="Transport Agency", created_at=rt.clock.now())
+        session.add(agency)
+    _seed(rt, agency.id, single_kid, SINGLE_CREDENTIALS)
+    single = Progress()
+    run_batches(rt, "transport", single_kid, size=BATCH, actor=ACTOR, progress=single)
+    machine = single
+    if workers > 1:
+        _seed(rt, agency.id, shared_kid, PER_WORKER_CREDENTIALS * workers)
+        machine = Progress()
+        run_workers(
+            settings,
+            rt.clock,
+            "transport",
+            shared_kid,
+            workers=workers,
+            size=BATCH,
+            actor=ACTOR,
+            progress=machine,
+        )
     rt.db.dispose()
-    per_second = done / elapsed
+    return _outcome(backend, workers, single.per_second(), machine.per_second())
+
+
+def _compromised_keys(rt: Runtime) -> tuple[str, str]:
+    """Two withdrawn issuer keys, one per run, and a third left active to sign the new copies."""
+    first = rt.keystore.ensure_active("issuer:transport", now=datetime.now(UTC)).kid
+    second = rt.keystore.revoke("issuer:transport", first, now=datetime.now(UTC)).kid
+    rt.keystore.revoke("issuer:transport", second, now=datetime.now(UTC))
+    return first, second
+
+
+def _outcome(backend: str, workers: int, single: float, machine: float) -> dict[str, Any]:
     return {
-        "figure": f"bulk re-issue incl. database writes ({backend}), one process",
+        "figure": f"bulk re-issue incl. database writes ({backend}), {workers} worker process(es)",
         "ours": {
-            "median_per_s": round(per_second, 1),
-            "min_per_s": round(per_second, 1),
-            "max_per_s": round(per_second, 1),
+            "median_per_s": round(machine, 1),
+            "min_per_s": round(machine, 1),
+            "max_per_s": round(machine, 1),
         },
-        "baseline": {"what": "target for the whole machine (2 cores)", "median_per_s": TARGET_PER_MACHINE},
-        "credentials": done,
-        "ratio": round(per_second / TARGET_PER_MACHINE, 3),
-        "target": f">= {TARGET_PER_MACHINE}/s per machine",
-        "met": per_second >= TARGET_PER_MACHINE,
+        "baseline": {"what": "one process, same run", "median_per_s": round(single, 1)},
+        "workers": workers,
+        "batch": BATCH,
+        "ratio": round(machine / single, 3),
+        "target": f">= {TARGET_PER_MACHINE}/s",
+        "target_ratio": round(machine / TARGET_PER_MACHINE, 3),
+        "met": machine >= TARGET_PER_MACHINE,
+        "projected_minutes_for_6_2m": round(LICENCES_TO_REISSUE / machine / 60, 1),
     }

@@ -262,17 +262,27 @@ def keys_rotate(purpose: str | None, issuer: str | None, publish_days: int) -> N
 @click.option(
     "--issuer", "issuer", required=True, metavar="AGENCY", help="The agency whose key was compromised."
 )
-@click.option("--batch-size", default=200, show_default=True, type=click.IntRange(1, 10_000))
-def keys_revoke(kid: str, issuer: str, batch_size: int) -> None:
+@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 10_000))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes sharing the work (above 1 needs PostgreSQL).",
+)
+def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
     """Withdraw a compromised issuer key KID and re-issue everything it signed.
 
     The key leaves the JWKS at once; each credential it signed is signed anew for the same device and
-    queued for its app, and the old one is revoked. Runs in small transactions; if interrupted, run the
-    same command again to carry on.
+    queued for its app, and the old one is revoked. Runs in batches, each its own transaction; if
+    interrupted, run the same command again to carry on.
     """
     from wallet.audit.service import record
 
     with _runtime() as rt:
+        if workers > 1 and rt.db.engine.dialect.name != "postgresql":
+            # SQLite has no SKIP LOCKED, and takes one writer at a time anyway.
+            raise CliError("--workers above 1 needs PostgreSQL; on SQLite run with one worker")
         with _transaction(rt) as session:
             rt.agencies(session).find_agency(issuer)
             if _withdraw(rt, f"issuer:{issuer}", kid):
@@ -285,7 +295,7 @@ def keys_revoke(kid: str, issuer: str, batch_size: int) -> None:
                     purpose=f"issuer:{issuer}",
                 )
             total = _reissuer(rt, session).remaining(rt.agencies(session).find_agency(issuer), kid)
-        done = _reissue_all(rt, issuer, kid, batch_size, total)
+        done = _reissue_all(rt, issuer, kid, batch_size, total, workers)
     click.echo(f"Key {kid} withdrawn; {done} credentials re-issued and queued for their holders.")
 
 
@@ -307,17 +317,27 @@ def _reissuer(rt: Runtime, session: Session) -> Any:
     return Reissuer(rt.issuance(session))
 
 
-def _reissue_all(rt: Runtime, issuer: str, kid: str, batch_size: int, total: int) -> int:
-    done = 0
+def _reissue_all(rt: Runtime, issuer: str, kid: str, batch_size: int, total: int, workers: int) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from wallet.issuance.reissue import run_batches, run_workers
+
     with click.progressbar(length=total, label="Re-issuing", file=sys.stderr) as bar:
-        while True:
-            with _transaction(rt) as session:
-                agency = rt.agencies(session).find_agency(issuer)
-                handled = _reissuer(rt, session).batch(agency, kid, size=batch_size, actor=_operator())
-            if handled == 0:
-                return done
-            done += handled
-            bar.update(handled)
+        if workers == 1:
+            return run_batches(rt, issuer, kid, size=batch_size, actor=_operator(), progress=bar.update)
+        try:
+            return run_workers(
+                rt.settings,
+                rt.clock,
+                issuer,
+                kid,
+                workers=workers,
+                size=batch_size,
+                actor=_operator(),
+                progress=bar.update,
+            )
+        except BrokenProcessPool as e:
+            raise CliError("a re-issue worker stopped; run the same command again to carry on") from e
 
 
 @main.group()

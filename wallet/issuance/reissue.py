@@ -3,24 +3,80 @@
 The key has already left the JWKS, so its credentials no longer verify; each one still valid or suspended
 is signed anew with the issuer's active key, for the same device key (its public JWK is on record), with a
 new status index and the same status, and queued for its holder's app; the old one is revoked. Work goes in
-small batches, each its own transaction, and the remaining work is simply what the query still finds: a
-crash loses at most the batch in flight, and running the job again carries on.
+batches, each its own transaction, and the remaining work is simply what the query still finds: a crash
+loses at most the batches in flight, and running the job again carries on.
+
+A batch costs a handful of statements whatever its size: its rows are read and locked in one query, the
+new rows, their pending copies and the audit events are inserted in bulk, the old rows revoked in one
+update, and each status list row touched once. On PostgreSQL several worker processes share the work:
+rows another worker holds are skipped, and each worker draws status indices from its own lane.
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import uuid
+from collections import Counter
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime
+from queue import Queue
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Row, Select, exists, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
 from issuers.catalog import CATALOG
+from issuers.sdjwt import StatusReference, prepare_claims
 from wallet.agencies.models import Agency
 from wallet.audit.service import Actor, record
+from wallet.clock import Clock
+from wallet.config import Settings
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential, PendingCredential
-from wallet.issuance.service import IssuanceService
+from wallet.issuance.service import (
+    CREDENTIAL_LIFETIME,
+    IssuanceService,
+    companion_lifetime,
+    issuer_keys,
+)
+from wallet.issuance.statuslists import Slot
+from wallet.runtime import Runtime, build_runtime
+
+INSERT_ATTEMPTS = 5
+REASON = "issuer key compromised"
+# What a new copy needs from the credential it replaces.
+_OLD_COLUMNS = (
+    IssuedCredential.id,
+    IssuedCredential.authorisation_id,
+    IssuedCredential.person_id,
+    IssuedCredential.credential_type,
+    IssuedCredential.companion_of,
+    IssuedCredential.holder_key,
+    IssuedCredential.holder_jwk,
+    IssuedCredential.state,
+    IssuedCredential.status_list_id,
+)
 
 
-def _affected(agency: Agency, kid: str) -> Select[IssuedCredential]:
+@dataclass(frozen=True, slots=True)
+class Lane:
+    """Worker ``number`` of ``of`` working at once: it draws only status indices of its own lane."""
+
+    number: int = 0
+    of: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Parent:
+    """The licence a companion's new copy points at, and when that licence expires."""
+
+    id: uuid.UUID
+    expires_at: datetime
+
+
+def _affected(agency: Agency, kid: str) -> Select[Any]:
     return select(IssuedCredential).where(
         IssuedCredential.agency_id == agency.id,
         IssuedCredential.signing_kid == kid,
@@ -28,10 +84,31 @@ def _affected(agency: Agency, kid: str) -> Select[IssuedCredential]:
     )
 
 
+def _due(agency: Agency, kid: str, now: datetime) -> Select[Any]:
+    return select(*_OLD_COLUMNS).where(
+        IssuedCredential.agency_id == agency.id,
+        IssuedCredential.signing_kid == kid,
+        IssuedCredential.state != "revoked",
+        IssuedCredential.expires_at > now,
+    )
+
+
+def _licence_still_due(kid: str, now: datetime) -> ColumnElement[bool]:
+    """The companion's licence is itself still waiting (perhaps in another worker's batch right now)."""
+    licence = aliased(IssuedCredential)
+    return exists().where(
+        licence.id == IssuedCredential.companion_of,
+        licence.signing_kid == kid,
+        licence.state != "revoked",
+        licence.expires_at > now,
+    )
+
+
 class Reissuer:
-    def __init__(self, issuance: IssuanceService) -> None:
+    def __init__(self, issuance: IssuanceService, *, lane: Lane = Lane()) -> None:
         self.issuance = issuance
         self.session = issuance.session
+        self.lane = lane
 
     def remaining(self, agency: Agency, kid: str) -> int:
         subquery = (
@@ -42,69 +119,247 @@ class Reissuer:
     def batch(self, agency: Agency, kid: str, *, size: int, actor: Actor) -> int:
         """Re-issue up to ``size`` credentials signed by ``kid``; returns how many were handled.
 
-        Licences go before their companions, so a companion's new copy can point at its licence's.
-        Rows are locked and skipped when locked, so two runs at once share the work (PostgreSQL).
+        Each old credential is revoked in the same transaction that records its new copy.
         """
         now = self.issuance.clock.now()
-        rows = list(
-            self.session.scalars(
-                _affected(agency, kid)
-                .where(IssuedCredential.expires_at > now)
-                .order_by(IssuedCredential.companion_of.is_not(None), IssuedCredential.id)
-                .limit(size)
-                .with_for_update(skip_locked=True)
-            )
-        )
-        for old in rows:
-            self._replace(agency, old, actor)
-        replaced = [old.id for old in rows]
-        new_lists = self.session.scalars(
-            select(IssuedCredential.status_list_id).where(IssuedCredential.replaces.in_(replaced))
-        )
-        # Both: the old entries now say revoked, and a new copy of a suspended credential says suspended.
-        self.issuance.lists.mark_changed({old.status_list_id for old in rows} | set(new_lists))
+        old = self._claim(agency, kid, size, now)
+        if not old:
+            return 0
+        copies = self._record_copies(agency, [row for row in old if row.holder_jwk is not None], now)
+        self._retire(old, actor, now)
+        changed = {row.status_list_id for row in old}
+        changed |= {copy["status_list_id"] for copy in copies if copy["state"] != "valid"}
+        self.issuance.lists.record_batch(Counter(copy["status_list_id"] for copy in copies), changed)
         self.session.flush()
-        return len(rows)
+        return len(old)
 
-    def _replace(self, agency: Agency, old: IssuedCredential, actor: Actor) -> None:
-        if old.holder_jwk is None:  # issued before device keys were recorded: the app must ask again
-            old.refresh_due_since = self.issuance.clock.now()
-        else:
-            self._reissue(agency, old, old.holder_jwk)
-        old.state = "revoked"
-        record(
-            self.session,
-            event="credential_revoked",
-            actor=actor,
-            at=self.issuance.clock.now(),
-            subject=("credential", str(old.id)),
-            reason="issuer key compromised",
+    def _claim(self, agency: Agency, kid: str, size: int, now: datetime) -> list[Row[Any]]:
+        """Lock the batch's rows, skipping rows another worker holds. Licences go first; a companion only
+        once its licence has its new copy or is in this batch, so that the companion's copy can point at it.
+        """
+        due = _due(agency, kid, now)
+        licences = self._locked(due.where(IssuedCredential.companion_of.is_(None)), size)
+        if len(licences) == size:
+            return licences
+        ready = or_(
+            IssuedCredential.companion_of.in_([row.id for row in licences]), ~_licence_still_due(kid, now)
         )
+        companions = due.where(IssuedCredential.companion_of.is_not(None), ready)
+        return licences + self._locked(companions, size - len(licences))
 
-    def _reissue(self, agency: Agency, old: IssuedCredential, holder_jwk: dict[str, str]) -> None:
-        authorisation = self.session.get_one(CredentialAuthorisation, old.authorisation_id)
-        new = IssuedCredential(
-            agency_id=old.agency_id,
-            authorisation_id=old.authorisation_id,
-            person_id=old.person_id,
-            credential_type=old.credential_type,
-            companion_of=self._new_parent(old),
-            holder_key=old.holder_key,
-            holder_jwk=holder_jwk,
-            state=old.state,
-            replaces=old.id,
-        )
-        sd_jwt = self.issuance.sign_and_record(
-            agency, authorisation, CATALOG[old.credential_type], new, holder_jwk
-        )
-        self.session.add(
-            PendingCredential(issued_credential_id=new.id, credential=sd_jwt, created_at=new.issued_at)
-        )
+    def _locked(self, query: Select[Any], limit: int) -> list[Row[Any]]:
+        # NO KEY UPDATE: rows may still be referenced meanwhile (a new companion pointing at its licence).
+        locked = query.order_by(IssuedCredential.id).limit(limit)
+        return list(self.session.execute(locked.with_for_update(skip_locked=True, key_share=True)))
 
-    def _new_parent(self, old: IssuedCredential) -> uuid.UUID | None:
-        if old.companion_of is None:
-            return None
-        replacement = self.session.scalar(
-            select(IssuedCredential.id).where(IssuedCredential.replaces == old.companion_of)
+    def _record_copies(self, agency: Agency, live: list[Row[Any]], now: datetime) -> list[dict[str, Any]]:
+        """Sign and insert the new copies, and queue them for their holders' apps."""
+        if not live:
+            return []
+        for _ in range(INSERT_ATTEMPTS):
+            copies, pending = self._sign_copies(agency, live, now)
+            try:
+                with self.session.begin_nested():
+                    self.session.execute(insert(IssuedCredential), copies)
+            except IntegrityError:  # a request issuing meanwhile took one of the drawn indices: draw again
+                continue
+            self.session.execute(insert(PendingCredential), pending)
+            return copies
+        raise RuntimeError("status indices kept being taken while re-issuing a batch")
+
+    def _sign_copies(
+        self, agency: Agency, live: list[Row[Any]], now: datetime
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        slots = self.issuance.lists.draw(agency.id, len(live), lane=self.lane.number, lanes=self.lane.of)
+        signing = _Signing(self, agency, live, now)
+        copies = [signing.copy(row, slot) for row, slot in zip(live, slots, strict=True)]
+        pending = [
+            {"id": uuid.uuid4(), "issued_credential_id": copy["id"], "credential": sd_jwt, "created_at": now}
+            for copy, sd_jwt in zip(copies, signing.sd_jwts, strict=True)
+        ]
+        return copies, pending
+
+    def _retire(self, old: list[Row[Any]], actor: Actor, now: datetime) -> None:
+        """Revoke the old copies; one issued before device keys were recorded asks its app to fetch anew."""
+        self._update([row.id for row in old], state="revoked")
+        self._update([row.id for row in old if row.holder_jwk is None], refresh_due_since=now)
+        for row in old:
+            record(
+                self.session,
+                event="credential_revoked",
+                actor=actor,
+                at=now,
+                subject=("credential", str(row.id)),
+                reason=REASON,
+            )
+
+    def _update(self, ids: list[uuid.UUID], **values: Any) -> None:
+        if ids:
+            self.session.execute(
+                update(IssuedCredential)
+                .where(IssuedCredential.id.in_(ids))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+
+    def parents(self, companions: Sequence[Row[Any]]) -> dict[uuid.UUID, Parent]:
+        """For each old licence the companions point at: its new copy if it has one, else itself."""
+        licence_ids = {row.companion_of for row in companions}
+        if not licence_ids:
+            return {}
+        found = {
+            replaced: Parent(licence_id, expires_at)
+            for replaced, licence_id, expires_at in self.session.execute(
+                select(IssuedCredential.replaces, IssuedCredential.id, IssuedCredential.expires_at).where(
+                    IssuedCredential.replaces.in_(licence_ids)
+                )
+            )
+            if replaced is not None
+        }
+        unreplaced = licence_ids - found.keys()
+        if unreplaced:
+            found |= {
+                licence_id: Parent(licence_id, expires_at)
+                for licence_id, expires_at in self.session.execute(
+                    select(IssuedCredential.id, IssuedCredential.expires_at).where(
+                        IssuedCredential.id.in_(unreplaced)
+                    )
+                )
+            }
+        return found
+
+    def authorisations(self, rows: Sequence[Row[Any]]) -> dict[uuid.UUID, CredentialAuthorisation]:
+        ids = {row.authorisation_id for row in rows}
+        query = select(CredentialAuthorisation).where(CredentialAuthorisation.id.in_(ids))
+        return {authorisation.id: authorisation for authorisation in self.session.scalars(query)}
+
+
+class _Signing:
+    """The signing of one batch's copies: what they share (key, authorisations, claims) read once."""
+
+    def __init__(self, reissuer: Reissuer, agency: Agency, live: list[Row[Any]], now: datetime) -> None:
+        self.issuance = reissuer.issuance
+        self.agency = agency
+        self.now = now
+        self.key = self.issuance.keystore.active(issuer_keys(agency.slug))
+        self.signer = self.issuance.signer(agency)
+        self.authorisations = reissuer.authorisations(live)
+        in_batch = {row.id for row in live}
+        self.parents = reissuer.parents([row for row in live if row.companion_of not in (None, *in_batch)])
+        self.claims: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+        self.sd_jwts: list[str] = []
+
+    def copy(self, old: Row[Any], slot: Slot) -> dict[str, Any]:
+        """The new record replacing ``old``; its SD-JWT VC goes to ``sd_jwts``."""
+        ctype = CATALOG[old.credential_type]
+        parent = self.parents[old.companion_of] if old.companion_of else None
+        lifetime = companion_lifetime(parent.expires_at, self.now) if parent else CREDENTIAL_LIFETIME
+        minted = self.issuance.sign(
+            self.agency,
+            ctype,
+            self._claims(old),
+            old.holder_jwk,
+            key=self.key,
+            status=StatusReference(self.signer.uri(slot.number), slot.index),
+            now=self.now,
+            lifetime=lifetime,
         )
-        return replacement or old.companion_of
+        new_id = uuid.uuid4()
+        expires_at = datetime.fromtimestamp(minted.expires_at, self.now.tzinfo)
+        self.parents[old.id] = Parent(new_id, expires_at)  # for its companions later in the batch
+        self.sd_jwts.append(minted.sd_jwt)
+        return {
+            "id": new_id,
+            "agency_id": self.agency.id,
+            "authorisation_id": old.authorisation_id,
+            "person_id": old.person_id,
+            "credential_type": old.credential_type,
+            "companion_of": parent.id if parent else None,
+            "status_list_id": slot.list_id,
+            "status_index": slot.index,
+            "holder_key": old.holder_key,
+            "holder_jwk": old.holder_jwk,
+            "replaces": old.id,
+            "signing_kid": self.key.kid,
+            "state": old.state,
+            "issued_at": self.now,
+            "expires_at": expires_at,
+        }
+
+    def _claims(self, old: Row[Any]) -> dict[str, Any]:
+        """The claims of the old copy's authorisation, prepared once per batch for every copy sharing it."""
+        key = (old.authorisation_id, old.credential_type)
+        if key not in self.claims:
+            authorisation = self.authorisations[old.authorisation_id]
+            ctype = CATALOG[old.credential_type]
+            self.claims[key] = prepare_claims(ctype, authorisation.claims, self.now.date())
+        return self.claims[key]
+
+
+def run_batches(
+    rt: Runtime,
+    issuer: str,
+    kid: str,
+    *,
+    size: int,
+    actor: Actor,
+    lane: Lane = Lane(),
+    progress: Callable[[int], object] = lambda handled: None,
+) -> int:
+    """Re-issue batch after batch, each committed on its own, until this worker finds nothing more to do.
+
+    Returns how many credentials it handled.
+    """
+    done = 0
+    while True:
+        with rt.db.session() as session, session.begin():
+            agency = rt.agencies(session).find_agency(issuer)
+            handled = Reissuer(rt.issuance(session), lane=lane).batch(agency, kid, size=size, actor=actor)
+        if not handled:
+            return done
+        done += handled
+        progress(handled)
+
+
+def run_workers(
+    settings: Settings,
+    clock: Clock,
+    issuer: str,
+    kid: str,
+    *,
+    workers: int,
+    size: int,
+    actor: Actor,
+    progress: Callable[[int], object] = lambda handled: None,
+) -> int:
+    """``run_batches`` in ``workers`` processes at once (PostgreSQL: it needs SKIP LOCKED).
+
+    Returns how many credentials they handled; raises what a worker raised, once all have stopped.
+    """
+    # spawn: each worker starts a fresh interpreter and opens its own engine, keys and connections.
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        handled: Queue[int] = manager.Queue()
+        futures = [
+            pool.submit(_worker, settings, clock, issuer, kid, size, actor, Lane(number, workers), handled)
+            for number in range(workers)
+        ]
+        while wait(futures, timeout=0.2).not_done:
+            _drain(handled, progress)
+        _drain(handled, progress)
+        return sum(future.result() for future in futures)
+
+
+def _worker(
+    settings: Settings, clock: Clock, issuer: str, kid: str, size: int, actor: Actor, lane: Lane, handled: Any
+) -> int:
+    rt = build_runtime(settings, clock)
+    try:
+        return run_batches(rt, issuer, kid, size=size, actor=actor, lane=lane, progress=handled.put)
+    finally:
+        rt.db.dispose()
+
+
+def _drain(handled: Queue[int], progress: Callable[[int], object]) -> None:
+    while not handled.empty():
+        progress(handled.get())

@@ -16,8 +16,8 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from issuers.catalog import CATALOG, CredentialType
-from issuers.sdjwt import StatusReference, mint, prepare_claims
-from keys import KeyStore
+from issuers.sdjwt import Minted, StatusReference, mint, prepare_claims
+from keys import KeyStore, SigningKey
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
@@ -48,6 +48,11 @@ def issuer_url(base_url: str, agency_slug: str) -> str:
 
 def issuer_keys(agency_slug: str) -> str:
     return f"issuer:{agency_slug}"
+
+
+def companion_lifetime(licence_expires_at: datetime, now: datetime) -> timedelta:
+    """A companion never outlives its licence: it shares its fate, expiry included."""
+    return max(timedelta(0), min(CREDENTIAL_LIFETIME, licence_expires_at - now))
 
 
 class IssuanceService:
@@ -180,13 +185,12 @@ class IssuanceService:
         credential.issued_at = now
         credential.expires_at = now + CREDENTIAL_LIFETIME
         status_list = self.lists.insert_with_index(agency.id, credential)
-        minted = mint(
+        minted = self.sign(
+            agency,
             ctype,
             prepare_claims(ctype, authorisation.claims, now.date()),
+            holder_jwk,
             key=signing_key,
-            issuer=issuer_url(self.base_url, agency.slug),
-            vct=ctype.vct(self.base_url),
-            holder_jwk=holder_jwk,
             status=StatusReference(self.signer(agency).uri(status_list.number), credential.status_index),
             now=now,
             lifetime=self._lifetime(credential, now),
@@ -194,12 +198,37 @@ class IssuanceService:
         credential.expires_at = datetime.fromtimestamp(minted.expires_at, now.tzinfo)
         return minted.sd_jwt
 
+    def sign(
+        self,
+        agency: Agency,
+        ctype: CredentialType,
+        claims: dict[str, Any],
+        holder_jwk: dict[str, Any],
+        *,
+        key: SigningKey,
+        status: StatusReference,
+        now: datetime,
+        lifetime: timedelta,
+    ) -> Minted:
+        """Mint one of the agency's SD-JWT VCs over prepared ``claims``; the one place issuance signs."""
+        return mint(
+            ctype,
+            claims,
+            key=key,
+            issuer=issuer_url(self.base_url, agency.slug),
+            vct=ctype.vct(self.base_url),
+            holder_jwk=holder_jwk,
+            status=status,
+            now=now,
+            lifetime=lifetime,
+        )
+
     def _lifetime(self, credential: IssuedCredential, now: datetime) -> timedelta:
         """A companion never outlives its licence: it shares its fate, expiry included."""
         if credential.companion_of is None:
             return CREDENTIAL_LIFETIME
         parent = self.session.get_one(IssuedCredential, credential.companion_of)
-        return max(timedelta(0), min(CREDENTIAL_LIFETIME, parent.expires_at - now))
+        return companion_lifetime(parent.expires_at, now)
 
     def _parent(
         self, authorisation: CredentialAuthorisation, ctype: CredentialType, key: ProvenKey

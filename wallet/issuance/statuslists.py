@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,15 @@ class ListSigner:
 
     def uri(self, number: int) -> str:
         return f"{self.issuer}/status/{number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """One status index taken for a new credential: the list (its id and public number) and the index."""
+
+    list_id: uuid.UUID
+    number: int
+    index: int
 
 
 class StatusLists:
@@ -82,19 +91,89 @@ class StatusLists:
         )
         return current or self._new_list(agency_id)
 
-    def _new_list(self, agency_id: uuid.UUID) -> StatusListRecord:
+    def _new_list(self, agency_id: uuid.UUID, after: StatusListRecord | None = None) -> StatusListRecord:
         last = self.session.scalar(
             select(func.max(StatusListRecord.number)).where(StatusListRecord.agency_id == agency_id)
         )
         record = StatusListRecord(
-            agency_id=agency_id, number=(last or 0) + 1, size=LIST_SIZE, created_at=self.now()
+            agency_id=agency_id, number=(last or 0) + 1, size=LIST_SIZE, created_at=self.now(), allocated=0
         )
         try:
             with self.session.begin_nested():
                 self.session.add(record)
         except IntegrityError:  # a concurrent request opened that number first: use its list
-            return self._open_list(agency_id)
+            current = self._open_list(agency_id)
+            # A batch that has just filled ``after`` must not be handed it back: its count is not written yet.
+            return (
+                self._new_list(agency_id, after) if after is not None and current.id == after.id else current
+            )
         return record
+
+    def draw(self, agency_id: uuid.UUID, count: int, *, lane: int = 0, lanes: int = 1) -> list[Slot]:
+        """``count`` random free indices for a batch of new credentials, opening lists as they fill.
+
+        Nothing is written: the caller inserts the credentials (where the unique (list, index) pair catches
+        a concurrent taker, and the batch draws again) and then calls ``record_batch``. Concurrent workers
+        of one job pass their ``lane`` of ``lanes``: each draws only indices congruent to its lane and only
+        its share of a list's room, so they neither collide nor push a list past its fill limit.
+        Raises RuntimeError as ``insert_with_index`` does.
+        """
+        slots: list[Slot] = []
+        record = self._open_list(agency_id)
+        while True:
+            room = max(0, (FILL_LIMIT - record.allocated) // lanes)
+            wanted = min(count - len(slots), room)
+            indices = self._free_indices(record, wanted, lane, lanes)
+            slots += [Slot(record.id, record.number, index) for index in indices]
+            if len(slots) == count:
+                return slots
+            record = self._new_list(agency_id, after=record)
+
+    def _free_indices(self, record: StatusListRecord, count: int, lane: int, lanes: int) -> list[int]:
+        """``count`` distinct random indices of the list, in the lane, that no credential holds."""
+        chosen: dict[int, None] = {}  # insertion-ordered: the order of the draws, not of the numbers
+        for _ in range(MAX_DRAWS):
+            if len(chosen) == count:
+                return list(chosen)
+            drawn = {
+                lane + lanes * secrets.randbelow(record.size // lanes) for _ in range(count - len(chosen))
+            }
+            drawn -= chosen.keys()
+            chosen.update(dict.fromkeys(drawn - self._taken(record.id, drawn)))
+        raise RuntimeError("no free status index after repeated draws")
+
+    def _taken(self, list_id: uuid.UUID, indices: set[int]) -> set[int]:
+        if not indices:
+            return set()
+        return set(
+            self.session.scalars(
+                select(IssuedCredential.status_index).where(
+                    IssuedCredential.status_list_id == list_id, IssuedCredential.status_index.in_(indices)
+                )
+            )
+        )
+
+    def record_batch(self, allocated: Mapping[uuid.UUID, int], changed: set[uuid.UUID]) -> None:
+        """Count a batch's allocations and note its status changes: one update of each list row.
+
+        In the order of the list ids, so that concurrent batches touching the same lists queue behind
+        each other instead of deadlocking.
+        """
+        rows = [
+            {"list_id": list_id, "added": allocated.get(list_id, 0), "bump": int(list_id in changed)}
+            for list_id in sorted(allocated.keys() | changed)
+        ]
+        if rows:
+            # On the connection: one statement executed for many rows, not the ORM's update by primary key.
+            self.session.connection().execute(
+                update(StatusListRecord)
+                .where(StatusListRecord.id == bindparam("list_id"))
+                .values(
+                    allocated=StatusListRecord.allocated + bindparam("added"),
+                    version=StatusListRecord.version + bindparam("bump"),
+                ),
+                rows,
+            )
 
     def mark_changed(self, list_ids: set[uuid.UUID]) -> None:
         """Note that statuses in these lists changed, so their next token is signed anew."""

@@ -1,0 +1,151 @@
+"""Re-issue in batches: a batch costs a few statements whatever its size, companions find their licence's new
+copy across batches, and concurrent workers draw status indices from lanes of their own."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import event, select
+
+from tests.factories import TEST_ACTOR
+from tests.wallet.issuance.reissuing import assert_each_reissued_once, seed_compromised
+from wallet.issuance import statuslists
+from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
+from wallet.issuance.reissue import Reissuer
+from wallet.issuance.statuslists import FILL_LIMIT, StatusLists
+
+KID = "compromised-key-of-the-tests"
+
+
+@pytest.fixture
+def compromised(rt, offer, person_id):
+    """Seed credentials signed by KID for the offer's person: ``compromised(n)`` gives n licences, each with
+    its companion, and returns all their ids."""
+
+    def seed(licences: int) -> list[uuid.UUID]:
+        with rt.db.session() as session:
+            authorisation = session.scalars(
+                select(CredentialAuthorisation).where(
+                    CredentialAuthorisation.person_id == uuid.UUID(person_id)
+                )
+            ).one()
+            ids = seed_compromised(
+                session,
+                agency_id=authorisation.agency_id,
+                authorisation_id=authorisation.id,
+                person_id=authorisation.person_id,
+                kid=KID,
+                licences=licences,
+                now=rt.clock.now(),
+            )
+            session.commit()
+        return ids
+
+    return seed
+
+
+def _batch(rt, size):
+    with rt.db.session() as session:
+        agency = rt.agencies(session).find_agency("transport")
+        handled = Reissuer(rt.issuance(session)).batch(agency, KID, size=size, actor=TEST_ACTOR)
+        session.commit()
+    return handled
+
+
+def _statements(rt, size):
+    """How many statements one batch of ``size`` sends to the database, and how many it handled."""
+    sent = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(rt.db.engine, "before_cursor_execute", listener)
+    try:
+        handled = _batch(rt, size)
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", listener)
+    return len(sent), handled
+
+
+def test_a_batch_costs_a_few_statements_whatever_its_size(rt, compromised):
+    compromised(40)
+
+    small, handled_small = _statements(rt, 30)  # thirty licences
+    large, handled_large = _statements(rt, 50)  # ten licences and forty companions
+
+    assert (handled_small, handled_large) == (30, 50)
+    # Ten statements a credential before batching; now under twenty for a whole batch (another round of
+    # index draws when a draw hits a taken index, the companions' own query and their licences' copies).
+    assert small <= 16
+    assert large <= 20
+
+
+def test_every_credential_is_reissued_once_across_batches(rt, compromised):
+    old = compromised(7)
+
+    handled = [_batch(rt, 4) for _ in range(5)]
+
+    assert handled == [4, 4, 4, 2, 0]
+    with rt.db.session() as session:
+        assert_each_reissued_once(session, old)
+
+
+def test_a_companion_left_to_a_later_batch_points_at_its_licences_new_copy(rt, compromised):
+    licence_id, companion_id = compromised(1)
+
+    assert [_batch(rt, 1), _batch(rt, 1)] == [1, 1]
+
+    with rt.db.session() as session:
+        copies = {
+            c.replaces: c
+            for c in session.scalars(
+                select(IssuedCredential).where(IssuedCredential.replaces.in_([licence_id, companion_id]))
+            )
+        }
+    assert copies[companion_id].companion_of == copies[licence_id].id
+    assert copies[companion_id].expires_at <= copies[licence_id].expires_at
+
+
+def test_workers_draw_indices_in_lanes_of_their_own(rt, transport_agency):
+    with rt.db.session() as session:
+        agency = rt.agencies(session).find_agency("transport")
+        lists = StatusLists(session, now=rt.clock.now)
+        lanes = [lists.draw(agency.id, 500, lane=lane, lanes=3) for lane in range(3)]
+
+    for lane, slots in enumerate(lanes):
+        assert {slot.index % 3 for slot in slots} == {lane}
+        assert len({slot.index for slot in slots}) == 500
+    assert len({(slot.list_id, slot.index) for slots in lanes for slot in slots}) == 1500
+
+
+def test_a_drawn_index_is_never_one_already_taken(rt, compromised, monkeypatch):
+    old = compromised(3)
+    with rt.db.session() as session:
+        taken = session.execute(
+            select(IssuedCredential.status_list_id, IssuedCredential.status_index).where(
+                IssuedCredential.id.in_(old)
+            )
+        ).all()
+        agency = rt.agencies(session).find_agency("transport")
+        lists = StatusLists(session, now=rt.clock.now)
+        # The first draws hit every taken index: only the check against the table keeps them out.
+        draws = iter([index for _, index in taken] + list(range(10_000, 10_100)))
+        with monkeypatch.context() as patch:
+            patch.setattr(statuslists.secrets, "randbelow", lambda _: next(draws))
+            drawn = lists.draw(agency.id, 6)
+
+    assert {slot.list_id for slot in drawn} == {list_id for list_id, _ in taken}
+    assert not {slot.index for slot in drawn} & {index for _, index in taken}
+    assert len({slot.index for slot in drawn}) == 6
+
+
+def test_a_lane_takes_only_its_share_of_a_lists_room(rt, compromised):
+    compromised(1)
+    with rt.db.session() as session:
+        agency = rt.agencies(session).find_agency("transport")
+        lists = StatusLists(session, now=rt.clock.now)
+        open_list = lists._open_list(agency.id)
+        open_list.allocated = FILL_LIMIT - 10  # ten places left: five for each of two lanes
+        session.flush()
+        slots = lists.draw(agency.id, 6, lane=1, lanes=2)
+
+    assert [slot.list_id for slot in slots].count(open_list.id) == 5
+    assert slots[-1].list_id != open_list.id  # the rest goes to a new list
