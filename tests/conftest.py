@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,17 +43,22 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def database_url(data_dir: Path) -> Iterator[str]:
-    """A database migrated once per run: PostgreSQL from CREDWALLET_TEST_DATABASE_URL, else SQLite.
+    """A database migrated once per run: PostgreSQL from CREDWALLET_TEST_DATABASE_URL, else SQLite."""
+    with migrated_database(data_dir, "test") as url:
+        yield url
 
-    On PostgreSQL each run gets a schema of its own, so two runs against one server never meet.
-    """
+
+@contextmanager
+def migrated_database(data_dir: Path, name: str) -> Iterator[str]:
+    """A freshly migrated database of its own, dropped afterwards: a SQLite file under ``data_dir``, or on
+    PostgreSQL (CREDWALLET_TEST_DATABASE_URL) a schema of its own, so that two runs never meet."""
     url = os.environ.get("CREDWALLET_TEST_DATABASE_URL")
     if not url:
-        sqlite_url = f"sqlite:///{data_dir}/test.sqlite3"
+        sqlite_url = f"sqlite:///{data_dir}/{name}.sqlite3"
         upgrade(make_engine(sqlite_url))
         yield sqlite_url
         return
-    schema = f"credwallet_test_{os.getpid()}"
+    schema = f"credwallet_{name}_{os.getpid()}"
     admin = make_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
@@ -65,10 +71,12 @@ def database_url(data_dir: Path) -> Iterator[str]:
     engine = make_engine(scoped)
     upgrade(engine)
     engine.dispose()
-    yield scoped
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield scoped
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        admin.dispose()
 
 
 @pytest.fixture

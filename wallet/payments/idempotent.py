@@ -15,6 +15,7 @@ from typing import Any, cast
 from flask import Response, g, request
 
 from wallet.auth.guards import current_citizen
+from wallet.db import request_session
 from wallet.digests import digest
 from wallet.errors import AppError, app_error_response
 from wallet.payments.errors import IdempotencyKeyMissing
@@ -58,6 +59,9 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
         rt = runtime()
+        # The request's own transaction holds only the guard's reads. End it: the operation runs in
+        # transactions of its own, and on SQLite an open one would hold the write lock they wait for.
+        request_session().commit()
         store = Idempotency(rt.db.session, now=rt.clock.now)
         claim = store.claim(current_citizen().account_id, idempotency_key(), _fingerprint())
         if claim.replay is not None:

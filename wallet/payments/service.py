@@ -122,6 +122,10 @@ class PaymentService:
             if earlier is not None:  # a retry of a request that died after opening its payment
                 return earlier
             order = prepare(session)
+            # Under the lock ``prepare`` took: refuse, rather than insert and wait on the unique index, so
+            # that this transaction never waits on one that is recording a capture (and waits for the lock).
+            if self._live(session, order) is not None:
+                raise PaymentInProgress("Another payment for this is under way or done.")
             now = self.now()
             payment = Payment(
                 id=uuid.uuid4(),
@@ -146,6 +150,15 @@ class PaymentService:
             except IntegrityError:
                 raise PaymentInProgress("Another payment for this is under way or done.") from None
             return payment
+
+    def _live(self, session: Session, order: Order) -> uuid.UUID | None:
+        return session.scalars(
+            select(Payment.id).where(
+                Payment.purpose == order.purpose,
+                Payment.subject_id == order.subject_id,
+                Payment.live_slot.is_(True),
+            )
+        ).first()
 
     def _apply(self, session: Session, payment: Payment, result: GatewayResult) -> None:
         now = self.now()
