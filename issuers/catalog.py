@@ -8,6 +8,7 @@ from the birthdate at every issuance, display metadata, and the compact companio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 import marshmallow as ma
 
@@ -20,6 +21,9 @@ from issuers.claims import (
 
 # Never selectively disclosable, whatever a type says (SD-JWT VC section 3.2.2.2).
 ALWAYS_PLAIN = frozenset({"iss", "iat", "exp", "nbf", "vct", "cnf", "status"})
+
+# Where the NSW agencies are. It belongs with the agency record; until that has a column, each type says it.
+NSW = "Australia/Sydney"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +42,8 @@ class CredentialType:
     vct_name: str  # the vct is <base URL>/vct/<vct_name>
     agency: str  # slug of the issuing agency
     schema: type[ma.Schema]
+    # IANA zone of the issuing agency: a card expires at the end of its expiry day there.
+    time_zone: str
     display: Display
     labels: dict[str, str]  # claim name -> label, in display order
     disclosable: frozenset[str]
@@ -54,6 +60,11 @@ class CredentialType:
             raise ValueError(
                 f"{self.id}: {sorted(self.disclosable & ALWAYS_PLAIN)} must never be disclosable"
             )
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The agency's time zone. Raises zoneinfo.ZoneInfoNotFoundError for an unknown name."""
+        return ZoneInfo(self.time_zone)  # ZoneInfo keeps one instance per name, so this is a lookup
 
     def vct(self, base_url: str) -> str:
         return f"{base_url}/vct/{self.vct_name}"
@@ -80,6 +91,7 @@ PROOF_OF_AGE = CredentialType(
     vct_name="proof_of_age/v1",
     agency="transport",
     schema=ProofOfAgeClaims,
+    time_zone=NSW,
     display=Display(
         "Proof of age",
         "Shows only whether you are over an age",
@@ -100,6 +112,7 @@ DRIVER_LICENCE = CredentialType(
     vct_name="driver_licence/v1",
     agency="transport",
     schema=DriverLicenceClaims,
+    time_zone=NSW,
     display=Display(
         "Driver licence",
         "Digital driver licence",
@@ -140,6 +153,7 @@ PHOTO_CARD = CredentialType(
     vct_name="photo_card/v1",
     agency="transport",
     schema=PhotoCardClaims,
+    time_zone=NSW,
     display=Display(
         "Photo card",
         "Digital photo card",
@@ -163,6 +177,7 @@ def _seniors_card(type_id: str, name: str, description: str, colour: str) -> Cre
         vct_name=f"{type_id}/v1",
         agency="seniors",
         schema=SeniorsCardClaims,
+        time_zone=NSW,
         display=Display(
             name, description, colour, "#ffffff", "/static/logos/seniors.svg", "Seniors Card Office"
         ),

@@ -1,27 +1,24 @@
 """Minting SD-JWT VCs (RFC 9901 + SD-JWT VC): validated claims, derived ages, disclosures, decoys, signature.
 
 ``iss iat exp vct cnf status`` are always plain; every claim the type marks disclosable goes into a
-disclosure with a fresh 128-bit salt from ``secrets``; each ``_sd`` array gets decoy digests and is sorted,
-so neither its length nor its order tells which claims exist.
+disclosure with a fresh 128-bit salt from ``secrets`` (see ``issuers.concealment``).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from issuers.catalog import CredentialType
-from keys import SigningKey, ec_public_jwk
-from verifier.disclosures import SD_ALG, Disclosure, encode_disclosure
-from verifier.encoding import b64url_encode
+from issuers.concealment import Concealed, Layout, conceal
+from keys import SigningKey
+from verifier.disclosures import SD_ALG, Disclosure
 from verifier.jwk import p256_public_key
 
 CREDENTIAL_TYP = "dc+sd-jwt"
-SALT_BYTES = 16  # 128 bits, as RFC 9901 section 9.3 recommends
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +34,14 @@ class StatusReference:
 class Minted:
     sd_jwt: str  # issuer-signed JWT, then every disclosure, each followed by "~"
     payload: dict[str, Any]
-    disclosures: tuple[Disclosure, ...]
+    concealed: Concealed
     expires_at: int
+
+    @property
+    def disclosures(self) -> tuple[Disclosure, ...]:
+        """The disclosures, in the order the SD-JWT carries them."""
+        c = self.concealed
+        return tuple(map(Disclosure, c.encoded, c.salts, c.names, c.values))
 
 
 def age_on(birthdate: date, day: date) -> int:
@@ -74,12 +77,15 @@ def mint(
 ) -> Minted:
     """Sign an SD-JWT VC of ``ctype`` over already prepared ``claims``, bound to ``holder_jwk``.
 
+    The credential never outlives the card: a claim ``expiry_date`` ends at midnight after that day in the
+    issuing agency's time zone (``ctype.time_zone``).
+
     Raises verifier.errors.FormatError when ``holder_jwk`` is not a P-256 public key.
     """
-    device = ec_public_jwk(p256_public_key(holder_jwk))
+    device = _device_jwk(holder_jwk)
     issued = int(now.timestamp())
-    expires = _expiry(claims, issued + int(lifetime.total_seconds()))
-    body, disclosures = _conceal(ctype, dict(claims))
+    expires = _expiry(claims, issued + int(lifetime.total_seconds()), ctype.zone)
+    concealed = conceal(layout_of(ctype, claims))
     payload: dict[str, Any] = {
         "iss": issuer,
         "iat": issued,
@@ -89,52 +95,35 @@ def mint(
     }
     if status is not None:
         payload["status"] = status.claim()
-    payload.update(body)
+    payload.update(concealed.body)
     payload["_sd_alg"] = SD_ALG
     jws = key.sign_jws(payload, typ=CREDENTIAL_TYP)
-    sd_jwt = "~".join([jws, *(d.encoded for d in disclosures)]) + "~"
-    return Minted(sd_jwt, payload, tuple(disclosures), expires)
+    sd_jwt = "~".join([jws, *concealed.encoded, ""])
+    return Minted(sd_jwt, payload, concealed, expires)
 
 
-def _expiry(claims: Mapping[str, Any], wanted: int) -> int:
-    """Never past the end of the card's own expiry date, when it has one."""
+def layout_of(ctype: CredentialType, claims: Mapping[str, Any]) -> Layout:
+    """What every credential of ``ctype`` minted from ``claims`` discloses, and how."""
+    return Layout.of(claims, disclosable=ctype.disclosable, recursive=ctype.recursive, decoys=ctype.decoys)
+
+
+def _device_jwk(holder_jwk: Mapping[str, Any]) -> dict[str, str]:
+    # p256_public_key refuses anything but a canonical P-256 point on the curve, so its members, as given,
+    # are already the minimal JWK of that key.
+    p256_public_key(holder_jwk)
+    return {"kty": "EC", "crv": "P-256", "x": holder_jwk["x"], "y": holder_jwk["y"]}
+
+
+def _expiry(claims: Mapping[str, Any], wanted: int, zone: ZoneInfo) -> int:
+    """Never past the end of the card's own expiry day where its agency is, when it has one.
+
+    ``exp`` is the first second at which the credential is no longer valid (RFC 7519 section 4.1.4), so it
+    is the midnight that starts the next day there: 23:59:59 local is the last valid second, whatever the
+    length of the day across a daylight-saving change.
+    """
     if "expiry_date" not in claims:
         return wanted
-    card_end = datetime.combine(date.fromisoformat(claims["expiry_date"]), time.max, tzinfo=UTC)
+    next_day = date.fromisoformat(claims["expiry_date"]) + timedelta(days=1)
+    # fold=0: where a zone skips midnight, that instant is the transition, which is when the day ends.
+    card_end = datetime.combine(next_day, time(0), tzinfo=zone)
     return min(wanted, int(card_end.timestamp()))
-
-
-def _conceal(ctype: CredentialType, claims: dict[str, Any]) -> tuple[dict[str, Any], list[Disclosure]]:
-    body: dict[str, Any] = {}
-    digests: list[str] = []
-    disclosures: list[Disclosure] = []
-    for name, value in claims.items():
-        if name in ctype.recursive and isinstance(value, dict):
-            value, inner = _conceal_all(value, ctype.decoys)
-            disclosures += inner
-        if name in ctype.disclosable:
-            disclosure = encode_disclosure(_salt(), name, value)
-            disclosures.append(disclosure)
-            digests.append(disclosure.digest)
-        else:
-            body[name] = value
-    digests += _decoys(ctype.decoys)
-    if digests:
-        body["_sd"] = sorted(digests)
-    return body, disclosures
-
-
-def _conceal_all(obj: dict[str, Any], decoys: tuple[int, int]) -> tuple[dict[str, Any], list[Disclosure]]:
-    """Every member of ``obj`` in its own disclosure (for structured claims such as the address)."""
-    disclosures = [encode_disclosure(_salt(), name, value) for name, value in obj.items()]
-    return {"_sd": sorted([d.digest for d in disclosures] + _decoys(decoys))}, disclosures
-
-
-def _decoys(bounds: tuple[int, int]) -> list[str]:
-    low, high = bounds
-    count = low + secrets.randbelow(high - low + 1)
-    return [b64url_encode(hashlib.sha256(secrets.token_bytes(32)).digest()) for _ in range(count)]
-
-
-def _salt() -> str:
-    return b64url_encode(secrets.token_bytes(SALT_BYTES))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NoReturn
 
 from cryptography.hazmat.primitives import hashes
@@ -19,8 +20,18 @@ ALGORITHM = "ES256"
 _PROTECTED_HEADER_MEMBERS = frozenset({"alg", "kid"})
 
 
+# One encoder for every JWS: json.dumps with non-default options builds a new one on each call.
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
 def _compact_json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _JSON.encode(value).encode("utf-8")
+
+
+@lru_cache(maxsize=64)
+def _typed_header_segment(kid: str, typ: str) -> str:
+    # The usual header depends only on the key and the typ, so its encoding is kept, not redone per JWS.
+    return b64url_encode(_compact_json({"alg": ALGORITHM, "kid": kid, "typ": typ}))
 
 
 class SigningKey:
@@ -101,12 +112,19 @@ class SigningKey:
                 also given; or the payload or header contains NaN or infinity.
             TypeError: the payload or header holds a value JSON cannot represent.
         """
+        signing_input = (
+            f"{self._header_segment(typ, extra_header, with_kid)}.{b64url_encode(_compact_json(payload))}"
+        )
+        signature = self.sign(signing_input.encode("ascii"))
+        return f"{signing_input}.{b64url_encode(signature)}"
+
+    def _header_segment(self, typ: str | None, extra_header: Mapping[str, Any] | None, with_kid: bool) -> str:
+        if typ is not None and not extra_header and with_kid:
+            return _typed_header_segment(self.kid, typ)
         header = self._jws_header(typ, extra_header)
         if not with_kid:
             del header["kid"]
-        signing_input = f"{b64url_encode(_compact_json(header))}.{b64url_encode(_compact_json(payload))}"
-        signature = self.sign(signing_input.encode("ascii"))
-        return f"{signing_input}.{b64url_encode(signature)}"
+        return b64url_encode(_compact_json(header))
 
     def _jws_header(self, typ: str | None, extra_header: Mapping[str, Any] | None) -> dict[str, Any]:
         extra = dict(extra_header or {})

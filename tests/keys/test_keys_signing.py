@@ -159,3 +159,15 @@ def test_generate_makes_distinct_keys() -> None:
     first, second = SigningKey.generate(PURPOSE), SigningKey.generate(PURPOSE)
     assert first.kid != second.kid
     assert json.loads(b64url_decode(first.sign_jws({}).split(".")[0]))["kid"] == first.kid
+
+
+def test_typed_header_is_each_keys_own(key: SigningKey) -> None:
+    other = SigningKey.generate(PURPOSE)
+    for signer in (key, other, key):
+        token = signer.sign_jws({"a": 1}, typ="dc+sd-jwt")
+        assert jwt.get_unverified_header(token) == {"alg": "ES256", "kid": signer.kid, "typ": "dc+sd-jwt"}
+
+
+def test_typ_without_kid_leaves_the_kid_out(key: SigningKey) -> None:
+    token = key.sign_jws({"a": 1}, typ="openid4vci-proof+jwt", with_kid=False)
+    assert jwt.get_unverified_header(token) == {"alg": "ES256", "typ": "openid4vci-proof+jwt"}
