@@ -50,6 +50,10 @@ class Settings:
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
     trusted_proxies: int = 0
+    # The card gateway: "sandbox" (development and tests; it takes no real money) or none, and then
+    # payments are refused with 503 until one is configured.
+    payment_gateway: str = ""
+    payment_webhook_secret: str = dataclasses.field(default="", repr=False)
 
     @property
     def is_production(self) -> bool:
@@ -117,6 +121,10 @@ def _complete(settings: Settings) -> Settings:
         changes["database_url"] = f"sqlite:///{settings.data_dir.resolve() / 'credwallet.sqlite3'}"
     if not settings.key_passphrase and settings.env == "development":
         changes["key_passphrase"] = _development_passphrase(settings.data_dir)
+    if settings.env == "development" and not settings.payment_gateway:
+        changes["payment_gateway"] = "sandbox"
+    if settings.env == "development" and not settings.payment_webhook_secret:
+        changes["payment_webhook_secret"] = secrets.token_urlsafe(32)  # only the sandbox signs with it
     return dataclasses.replace(settings, **changes) if changes else settings
 
 
@@ -128,6 +136,12 @@ def _check(settings: Settings) -> None:
             raise ConfigError(f"production needs {PREFIX}KEY_PASSPHRASE to decrypt the signing keys")
         if urlsplit(settings.public_url).scheme.lower() != "https":
             raise ConfigError(f"production needs an https {PREFIX}PUBLIC_URL")
+        if settings.payment_gateway == "sandbox":
+            raise ConfigError(f"{PREFIX}PAYMENT_GATEWAY=sandbox takes no real money: not in production")
+    if settings.payment_gateway not in ("", "sandbox"):
+        raise ConfigError(f"{PREFIX}PAYMENT_GATEWAY must be sandbox or unset")
+    if settings.payment_gateway and len(settings.payment_webhook_secret) < 32:
+        raise ConfigError(f"{PREFIX}PAYMENT_WEBHOOK_SECRET must be at least 32 characters")
     if len(settings.key_passphrase) < 16:
         raise ConfigError(f"{PREFIX}KEY_PASSPHRASE must be at least 16 characters")
     for name in ("login_limit_account", "login_limit_address", "link_limit_account"):

@@ -112,9 +112,14 @@ class Runtime:
         return PaymentService(
             self.db.session,
             now=self.clock.now,
-            gateway=SandboxGateway(self.db.session, now=self.clock.now),
+            gateway=self.gateway(),
             settlers={"fine": lambda session, payment: self.fine_lifecycle(session).settle(payment)},
         )
+
+    def gateway(self) -> SandboxGateway | None:
+        if self.settings.payment_gateway == "sandbox":
+            return SandboxGateway(self.db.session, now=self.clock.now)
+        return None
 
     def receipt_token(self, payment: Payment, agency: Agency) -> str:
         receipt = Receipt(

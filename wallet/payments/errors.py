@@ -54,6 +54,12 @@ class UnknownCardToken(AppError):
     title = "The card token is not one the payment gateway issued"
 
 
+class PaymentsUnavailable(AppError):
+    status = 503
+    code = "payments_unavailable"
+    title = "Payments cannot be taken now"
+
+
 class WebhookRejected(AppError):
     status = 401
     code = "webhook_signature_invalid"

@@ -28,3 +28,8 @@ class ReceiptSchema(ma.Schema):
     receipt_jwt = ma.fields.String(
         metadata={"description": "The receipt signed by the agency paid (ES256 JWT)"}
     )
+
+
+class WebhookSchema(ma.Schema):
+    reference = ma.fields.UUID(required=True, metadata={"description": "Our payment id"})
+    state = ma.fields.String(required=True, validate=ma.validate.OneOf(("captured", "declined")))

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.errors import NotFound
-from wallet.payments.errors import PaymentInProgress
+from wallet.payments.errors import PaymentInProgress, PaymentsUnavailable
 from wallet.payments.gateway import Gateway, GatewayResult, GatewayTimeout
 from wallet.payments.models import Payment
 
@@ -52,7 +52,7 @@ class PaymentService:
         sessions: Callable[[], Session],
         *,
         now: Callable[[], datetime],
-        gateway: Gateway,
+        gateway: Gateway | None,
         settlers: Mapping[str, Settle],
     ) -> None:
         self.sessions = sessions
@@ -63,11 +63,12 @@ class PaymentService:
     def pay(self, account_id: uuid.UUID, claim_id: uuid.UUID, prepare: Prepare, card_token: str) -> Payment:
         """Pay what ``prepare`` names, once per idempotency claim. The payment comes back captured, failed
         (declined) or pending (the gateway has not said yet)."""
-        payment = self._open(account_id, claim_id, prepare)
+        gateway = self._gateway()
+        payment = self._open(account_id, claim_id, prepare, gateway.name)
         if payment.state not in OPEN_STATES:
             return payment
         try:
-            result = self.gateway.charge(
+            result = gateway.charge(
                 reference=str(payment.id),
                 amount_cents=payment.amount_cents,
                 currency=payment.currency,
@@ -87,8 +88,17 @@ class PaymentService:
                 self._apply(session, payment, result)
             return payment
 
+    def settle_webhook(self, payment_id: uuid.UUID, result: GatewayResult) -> Payment:
+        """A signed webhook's outcome, checked against the gateway's own word before it is recorded."""
+        confirmed = self._gateway().lookup(str(payment_id))
+        if confirmed is None or confirmed.state != result.state:
+            raise NotFound("The gateway knows no such outcome for this payment.")
+        return self.record(payment_id, confirmed)
+
     def reconcile(self, *, limit: int = 100) -> int:
         """Ask the gateway again about payments it left open; returns how many moved on."""
+        if self.gateway is None:
+            return 0
         with self.sessions() as session:
             open_ids = session.scalars(
                 select(Payment.id)
@@ -116,7 +126,12 @@ class PaymentService:
             raise NotFound("No such payment.")
         return payment
 
-    def _open(self, account_id: uuid.UUID, claim_id: uuid.UUID, prepare: Prepare) -> Payment:
+    def _gateway(self) -> Gateway:
+        if self.gateway is None:
+            raise PaymentsUnavailable("No payment gateway is configured; try again later.")
+        return self.gateway
+
+    def _open(self, account_id: uuid.UUID, claim_id: uuid.UUID, prepare: Prepare, gateway: str) -> Payment:
         with self.sessions() as session, session.begin():
             earlier = session.scalars(select(Payment).where(Payment.idempotency_id == claim_id)).first()
             if earlier is not None:  # a retry of a request that died after opening its payment
@@ -138,7 +153,7 @@ class PaymentService:
                 currency=CURRENCY,
                 state="created",
                 live_slot=True,
-                gateway=self.gateway.name,
+                gateway=gateway,
                 refunded_cents=0,
                 idempotency_id=claim_id,
                 created_at=now,
