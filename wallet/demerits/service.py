@@ -83,6 +83,23 @@ class DemeritService:
         self._suspend_if_over(fine.person_id, today=today, actor=actor)
         return entry
 
+    def forget_offence(self, fine: Fine, *, actor: Actor) -> None:
+        """A withdrawn fine's points no longer count (a suspension they led to stands: the agency decides)."""
+        entry = self._entry_of(fine.id)
+        if entry is None:
+            return
+        self.session.delete(entry)
+        record(
+            self.session,
+            event="demerit_points_withdrawn",
+            actor=actor,
+            at=self.sanctions.now(),
+            subject=("person", str(fine.person_id)),
+            fine_id=str(fine.id),
+            points=entry.points,
+        )
+        self.session.flush()
+
     def standing(self, person_id: uuid.UUID, *, today: date) -> Standing:
         category = self.category_of(person_id)
         entries = self._shown_entries(person_id, today)

@@ -8,7 +8,7 @@ from typing import Any
 from wallet.auth.guards import agency_required, caller_actor, current_agency
 from wallet.db import request_session
 from wallet.fines.presenting import fine_view
-from wallet.fines.schemas import FineSchema, NoticeSchema, ReviewDecisionSchema
+from wallet.fines.schemas import FineSchema, NoticeSchema, ReviewDecisionSchema, WithdrawalSchema
 from wallet.fines.service import FineService, Notice
 from wallet.http import Blueprint
 from wallet.runtime import runtime
@@ -40,6 +40,24 @@ def lodge(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         current_agency().agency_id, Notice(**body, images=images), actor=caller_actor()
     )
     return fine_view(service, fine), 201 if created else 200
+
+
+@blp.route("/fines/<uuid:fine_id>/withdrawal", methods=["POST"])
+@blp.operation("withdrawFine")
+@agency_required(blp, WRITE)
+@blp.arguments(WithdrawalSchema)
+@blp.response(200, FineSchema)
+@blp.problems(404, 409, 422)
+def withdraw(body: dict[str, Any], fine_id: uuid.UUID) -> dict[str, Any]:
+    """Withdraw a notice, with the explanation the citizen will read; a paid one is refunded in full"""
+    service = _fines()
+    fine = service.withdraw(
+        current_agency().agency_id, fine_id, explanation=body["explanation"].strip(), actor=caller_actor()
+    )
+    view = fine_view(service, fine)
+    request_session().commit()  # the withdrawal stands before money moves; then the refund, once
+    runtime().payments().refund("fine", fine.id)
+    return view
 
 
 @blp.route("/fines/<uuid:fine_id>/review-decision", methods=["POST"])

@@ -145,6 +145,10 @@ class NominationSchema(ma.Schema):
     statutory_declaration = JsonBoolean(required=True)
 
 
+class WithdrawalSchema(ma.Schema):
+    explanation = ma.fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])
+
+
 class ReviewDecisionSchema(ma.Schema):
     decision = ma.fields.String(required=True, validate=validate.OneOf(("withdraw", "caution", "uphold")))
     explanation = ma.fields.String(required=True, validate=[validate.Length(max=2000), NOT_BLANK])

@@ -158,6 +158,18 @@ class FineService:
         self.tell(fine, "fine_review_decided", "Your review has been decided", explanation)
         return fine
 
+    def withdraw(self, agency_id: uuid.UUID, fine_id: uuid.UUID, *, explanation: str, actor: Actor) -> Fine:
+        """The agency withdraws its notice: nothing is owed, its points no longer count, enforcement ends.
+        A fine already paid is withdrawn too; the caller refunds its payment."""
+        fine = self.for_agency(agency_id, fine_id)
+        self.move(fine, FineEvent.WITHDRAW, actor)
+        self.demerits.forget_offence(fine, actor=actor)
+        self.demerits.sanctions.lift_for_fine(
+            fine.id, today=self.today, reason="because the fine was withdrawn", actor=actor
+        )
+        self.tell(fine, "fine_withdrawn", "Your fine has been withdrawn", explanation)
+        return fine
+
     def nominate(
         self, account_id: uuid.UUID, fine_id: uuid.UUID, *, licence_number: str, declared: bool, actor: Actor
     ) -> Fine:
@@ -185,7 +197,10 @@ class FineService:
     def move(self, fine: Fine, event: FineEvent, actor: Actor) -> None:
         held = FineState(fine.held_from) if fine.held_from else None
         before = fine.state
-        fine.state = rules.after(FineState(fine.state), event, held_from=held)
+        try:
+            fine.state = rules.after(FineState(fine.state), event, held_from=held)
+        except rules.IllegalTransition as refused:
+            raise FineActionRefused(f"{str(refused).capitalize()}.") from None
         fine.updated_at = self.clock.now()
         self._audit("fine_" + event.value, fine, actor, before=before, after=fine.state)
         self.session.flush()

@@ -95,6 +95,24 @@ class PaymentService:
             raise NotFound("The gateway knows no such outcome for this payment.")
         return self.record(payment_id, confirmed)
 
+    def refund(self, purpose: str, subject_id: uuid.UUID) -> Payment | None:
+        """Refund the captured payment of something no longer owed (a withdrawn fine). Once: the payment is
+        locked and marked refunded in the transaction that asks the gateway."""
+        with self.sessions() as session, session.begin():
+            payment = session.scalars(
+                select(Payment)
+                .where(
+                    Payment.purpose == purpose, Payment.subject_id == subject_id, Payment.state == "captured"
+                )
+                .with_for_update()
+            ).first()
+            if payment is None:
+                return None
+            self._gateway().refund(reference=str(payment.id), amount_cents=payment.amount_cents)
+            payment.state, payment.live_slot = "refunded", None
+            payment.refunded_cents, payment.updated_at = payment.amount_cents, self.now()
+            return payment
+
     def reconcile(self, *, limit: int = 100) -> int:
         """Ask the gateway again about payments it left open; returns how many moved on."""
         if self.gateway is None:

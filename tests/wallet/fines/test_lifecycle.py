@@ -207,3 +207,23 @@ def test_another_account_gets_404_on_every_fine_route(client, transport, driver,
     payment = pay(client, driver, fine, "key-1").json
     for path in (f"/v1/payments/{payment['id']}", f"/v1/payments/{payment['id']}/receipt"):
         assert client.get(path, headers=other_driver.auth).status_code == 404
+
+
+def test_withdrawing_a_paid_fine_refunds_it_and_its_points_no_longer_count(client, rt, transport, driver):
+    fine = lodged(client, transport)
+    payment = pay(client, driver, fine, "key-1").json
+    withdrawn = client.post(
+        f"/v1/agency/fines/{fine['id']}/withdrawal",
+        json={"explanation": "The camera was not calibrated."},
+        headers=bearer(transport),
+    )
+
+    assert (withdrawn.status_code, withdrawn.json["state"]) == (200, "withdrawn")
+    refunded = client.get(f"/v1/payments/{payment['id']}", headers=driver.auth).json
+    assert (refunded["state"], refunded["refunded_cents"]) == ("refunded", 41_000)
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 0
+    again = client.post(
+        f"/v1/agency/fines/{fine['id']}/withdrawal", json={"explanation": "again"}, headers=bearer(transport)
+    )
+    assert (again.status_code, again.json["code"]) == (409, "fine_action_not_allowed")
+    assert again.json["detail"] == "A fine that is withdrawn cannot be withdrawn."
