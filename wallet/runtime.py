@@ -113,7 +113,10 @@ class Runtime:
             self.db.session,
             now=self.clock.now,
             gateway=self.gateway(),
-            settlers={"fine": lambda session, payment: self.fine_lifecycle(session).settle(payment)},
+            settlers={
+                purpose: lambda session, payment: self.fine_lifecycle(session).settle(payment)
+                for purpose in ("fine", "fine_instalment")
+            },
         )
 
     def gateway(self) -> SandboxGateway | None:

@@ -23,6 +23,12 @@ class FineActionRefused(AppError):
     title = "This cannot be done to the fine now"
 
 
+class PlanRefused(AppError):
+    status = 422
+    code = "payment_plan_refused"
+    title = "The rules do not allow this payment plan"
+
+
 class NotNominable(AppError):
     status = 422
     code = "fine_not_nominable"

@@ -17,6 +17,7 @@ from wallet.audit.service import Actor
 from wallet.demerits.sanctions import Sanctions
 from wallet.fines import rules
 from wallet.fines.models import Fine
+from wallet.fines.plans import Plans
 from wallet.fines.rules import DEADLINE_EVENTS, FineEvent, FineState
 from wallet.fines.service import FineService
 from wallet.payments.models import Payment
@@ -48,6 +49,10 @@ class FineLifecycle:
         """A captured payment of a fine: the fine is paid, its points recorded, any enforcement lifted."""
         fine = self.session.scalars(select(Fine).where(Fine.id == payment.subject_id).with_for_update()).one()
         actor = Actor(type="citizen", id=str(payment.account_id))
+        if payment.purpose == "fine_instalment" and not Plans(self.fines).settle_instalment(
+            fine, payment, actor
+        ):
+            return
         self.fines.move(fine, FineEvent.PAY, actor)
         today = self.fines.today
         self.fines.demerits.record_offence(fine, today=today, actor=actor)

@@ -33,6 +33,7 @@ def fine_view(service: FineService, fine: Fine) -> dict[str, Any]:
         "pay_by": None if closed else fine.deadline,
         "actions": [{"name": a.name, "until": a.until} for a in service.actions(fine)],
         "review": fine.review,
+        "plan": fine.plan,
     }
 
 

@@ -18,8 +18,10 @@ from wallet.fines.schemas import (
     FineSchema,
     NominationSchema,
     PaymentRequestSchema,
+    PlanRequestSchema,
     ReviewRequestSchema,
 )
+from wallet.fines.plans import Plans
 from wallet.fines.service import FineService
 from wallet.http import Blueprint
 from wallet.payments.errors import PaymentDeclined
@@ -87,6 +89,21 @@ def pay(body: dict[str, Any], fine_id: uuid.UUID, claim: Claim) -> Any:
     if payment.state == "failed":
         raise PaymentDeclined(f"The card was declined ({payment.failure_code}); try another card.")
     return payment, 201 if payment.state == "captured" else 202
+
+
+@blp.route("/fines/<uuid:fine_id>/payment-plan", methods=["POST"])
+@blp.operation("startFinePaymentPlan")
+@citizen_required(blp)
+@blp.arguments(PlanRequestSchema)
+@blp.response(200, FineSchema)
+@blp.problems(404, 409, 422)
+def start_plan(body: dict[str, Any], fine_id: uuid.UUID) -> dict[str, Any]:
+    """Pay an overdue or enforced fine in monthly instalments; approving the plan lifts the enforcement"""
+    service = _fines()
+    fine = Plans(service).start(
+        current_citizen().account_id, fine_id, count=body["instalments"], actor=caller_actor()
+    )
+    return fine_view(service, fine)
 
 
 @blp.route("/fines/<uuid:fine_id>/review", methods=["POST"])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 
@@ -248,3 +249,10 @@ def instalments(total_cents: int, count: int) -> list[int]:
         raise ValueError("a plan has at least one instalment")
     base, extra = divmod(total_cents, count)
     return [base + (1 if i < extra else 0) for i in range(count)]
+
+
+def next_instalment(plan: dict[str, Any]) -> tuple[int, int, date]:
+    """(number from 1, amount in cents, due date) of the next unpaid instalment of a plan."""
+    number = int(plan["paid"]) + 1
+    instalment = plan["instalments"][number - 1]
+    return number, int(instalment["amount_cents"]), date.fromisoformat(instalment["due"])

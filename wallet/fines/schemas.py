@@ -96,6 +96,17 @@ class ReviewSchema(ma.Schema):
     decided_on = ma.fields.String(metadata={"format": "date"})
 
 
+class InstalmentSchema(ma.Schema):
+    amount_cents = ma.fields.Integer()
+    due = ma.fields.String(metadata={"format": "date"})
+
+
+class PlanSchema(ma.Schema):
+    instalments = ma.fields.List(ma.fields.Nested(InstalmentSchema))
+    paid = ma.fields.Integer(metadata={"description": "How many instalments are paid"})
+    approved_on = ma.fields.String(metadata={"format": "date"})
+
+
 class FineSchema(ma.Schema):
     id = ma.fields.UUID()
     notice_number = ma.fields.String()
@@ -115,6 +126,7 @@ class FineSchema(ma.Schema):
     pay_by = ma.fields.Date(allow_none=True)
     actions = ma.fields.List(ma.fields.Nested(ActionSchema))
     review = ma.fields.Nested(ReviewSchema, allow_none=True)
+    plan = ma.fields.Nested(PlanSchema, allow_none=True)
 
 
 class FineDetailSchema(FineSchema):
@@ -133,6 +145,10 @@ class PaymentRequestSchema(ma.Schema):
         metadata={"description": "What the app showed"},
     )
     card_token = ma.fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class PlanRequestSchema(ma.Schema):
+    instalments = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=2, max=60))
 
 
 class ReviewRequestSchema(ma.Schema):

@@ -25,7 +25,7 @@ from wallet.fines.errors import (
     UnknownLicence,
 )
 from wallet.fines.models import Fine, FineImage
-from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState
+from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState, next_instalment
 from wallet.links.models import PersonIdentifier
 from wallet.notifications.service import notify_person
 from wallet.payments.errors import AmountChanged
@@ -118,19 +118,23 @@ class FineService:
         return rules.allowed_actions(_facts(fine), self.today, self.rules)
 
     def payment_order(self, account_id: uuid.UUID, fine_id: uuid.UUID, amount_cents: int) -> Order:
-        """Lock the fine and say what paying it in full means. Raises FineActionRefused, AmountChanged."""
+        """Lock the fine and say what paying it now means: in full, or the next instalment of its plan.
+        Raises FineActionRefused, AmountChanged."""
         fine = self.for_account(account_id, fine_id, lock=True)
-        self._require(fine, "pay")
-        owed = self.owed_cents(fine)
+        self.require(fine, "pay")
+        purpose, owed, description = "fine", self.owed_cents(fine), f"Penalty notice {fine.notice_number}"
+        if fine.plan is not None and fine.state == FineState.PAYMENT_PLAN:
+            number, owed, _ = next_instalment(fine.plan)
+            purpose, description = "fine_instalment", f"{description}, instalment {number}"
         if owed != amount_cents:
             raise AmountChanged(f"{owed} cents are owed now.", owed_cents=owed)
-        return Order(fine.agency_id, "fine", fine.id, owed, f"Penalty notice {fine.notice_number}")
+        return Order(fine.agency_id, purpose, fine.id, owed, description)
 
     def request_review(
         self, account_id: uuid.UUID, fine_id: uuid.UUID, *, category: str, text: str, actor: Actor
     ) -> Fine:
         fine = self.for_account(account_id, fine_id, lock=True)
-        self._require(fine, "request_review")
+        self.require(fine, "request_review")
         fine.held_from, fine.held_since = fine.state, self.today
         fine.review = {"category": category, "text": text, "requested_on": self.today.isoformat()}
         self.move(fine, FineEvent.REQUEST_REVIEW, actor)
@@ -179,7 +183,7 @@ class FineService:
         fine = self.for_account(account_id, fine_id, lock=True)
         if fine.detection not in self.rules.nominable_detections:
             raise NotNominable("The officer identified the driver when the offence happened.")
-        self._require(fine, "nominate")
+        self.require(fine, "nominate")
         nominee = self._licence_holder(licence_number)
         if nominee.id == fine.person_id:
             raise NotNominable("Nominate another driver, not yourself.")
@@ -205,7 +209,7 @@ class FineService:
         self._audit("fine_" + event.value, fine, actor, before=before, after=fine.state)
         self.session.flush()
 
-    def _require(self, fine: Fine, action: str) -> None:
+    def require(self, fine: Fine, action: str) -> None:
         if action not in {a.name for a in self.actions(fine)}:
             raise FineActionRefused(
                 f"The fine is {fine.state.replace('_', ' ')}: {action.replace('_', ' ')} is closed."

@@ -197,7 +197,8 @@ class PaymentService:
         now = self.now()
         payment.updated_at = now
         if result.state == "captured":
-            payment.state, payment.captured_at = "captured", now
+            # live_slot guards payments in flight; once captured, what was paid for says whether more is owed.
+            payment.state, payment.captured_at, payment.live_slot = "captured", now, None
             payment.receipt_number = f"R{now:%y%m%d}-{secrets.token_hex(4).upper()}"
             self.settlers[payment.purpose](session, payment)
         elif result.state == "declined":

@@ -227,3 +227,58 @@ def test_withdrawing_a_paid_fine_refunds_it_and_its_points_no_longer_count(clien
     )
     assert (again.status_code, again.json["code"]) == (409, "fine_action_not_allowed")
     assert again.json["detail"] == "A fine that is withdrawn cannot be withdrawn."
+
+
+def enforced_fine(client, rt, clock, transport, driver):
+    fine = lodged(client, transport)
+    for day in ("2026-12-14", "2027-01-12", "2027-02-10"):
+        travel(client, clock, day, driver)
+        run_jobs(rt, pusher=NoPush())
+    return shown(client, driver, fine)
+
+
+def test_an_approved_plan_lifts_the_suspension_and_the_last_instalment_pays_the_fine(
+    client, rt, clock, transport, driver
+):
+    fine = enforced_fine(client, rt, clock, transport, driver)
+    assert licence_state(rt, driver.person_id) == "suspended"
+
+    planned = client.post(
+        f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 3}, headers=driver.auth
+    )
+
+    assert (planned.status_code, planned.json["state"]) == (200, "payment_plan")
+    assert [i["amount_cents"] for i in planned.json["plan"]["instalments"]] == [17_167, 17_167, 17_166]
+    assert [i["due"] for i in planned.json["plan"]["instalments"]] == [
+        "2027-02-24",
+        "2027-03-24",
+        "2027-04-24",
+    ]
+    assert licence_state(rt, driver.person_id) == "active"
+    for number, amount in enumerate((17_167, 17_167, 17_166), start=1):
+        paid = pay(client, driver, planned.json, f"instalment-{number}", amount_cents=amount)
+        assert paid.status_code == 201, paid.json
+        assert paid.json["purpose"] == "fine_instalment"
+    assert shown(client, driver, fine)["state"] == "paid"
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 3
+
+
+def test_a_plan_the_rules_do_not_allow_is_refused(client, rt, clock, transport, driver):
+    fine = enforced_fine(client, rt, clock, transport, driver)
+
+    too_many = client.post(
+        f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 30}, headers=driver.auth
+    )
+
+    assert (too_many.status_code, too_many.json["code"]) == (422, "payment_plan_refused")
+    assert shown(client, driver, fine)["state"] == "enforcement"
+
+
+def test_a_plan_is_not_offered_before_the_fine_is_overdue(client, transport, driver):
+    fine = lodged(client, transport)
+
+    response = client.post(
+        f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 2}, headers=driver.auth
+    )
+
+    assert (response.status_code, response.json["code"]) == (409, "fine_action_not_allowed")

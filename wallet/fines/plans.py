@@ -1,0 +1,82 @@
+"""Payment plans: an overdue or enforced fine paid in monthly instalments.
+
+A plan the rules allow (at most ``plan_max_instalments``, none smaller than ``plan_min_instalment_cents``)
+is approved at once, and approving it lifts the fine's enforcement sanction. Each instalment is a payment
+of its own through the payments engine; the last one pays the fine.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from wallet.audit.service import Actor
+from wallet.demerits.rules import add_months
+from wallet.fines import rules
+from wallet.fines.errors import PlanRefused
+from wallet.fines.models import Fine
+from wallet.fines.rules import FineEvent, next_instalment
+from wallet.fines.service import FineService
+from wallet.payments.models import Payment
+
+FIRST_DUE = timedelta(days=14)
+
+
+class Plans:
+    def __init__(self, fines: FineService) -> None:
+        self.fines = fines
+
+    def start(self, account_id: uuid.UUID, fine_id: uuid.UUID, *, count: int, actor: Actor) -> Fine:
+        fines, table = self.fines, self.fines.rules
+        fine = fines.for_account(account_id, fine_id, lock=True)
+        fines.require(fine, "payment_plan")
+        total = fines.owed_cents(fine)
+        amounts = rules.instalments(total, count) if count >= 2 else []
+        if (
+            count > table.plan_max_instalments
+            or not amounts
+            or min(amounts) < table.plan_min_instalment_cents
+        ):
+            raise PlanRefused(
+                f"A plan has 2 to {table.plan_max_instalments} instalments of at least "
+                f"${table.plan_min_instalment_cents / 100:.2f}; ${total / 100:.2f} is owed."
+            )
+        first = fines.today + FIRST_DUE
+        fine.plan = {
+            "instalments": [
+                {"amount_cents": amount, "due": add_months(first, i).isoformat()}
+                for i, amount in enumerate(amounts)
+            ],
+            "paid": 0,
+            "approved_on": fines.today.isoformat(),
+        }
+        fine.deadline = first
+        fines.move(fine, FineEvent.START_PLAN, actor)
+        fines.demerits.sanctions.lift_for_fine(
+            fine.id, today=fines.today, reason="because a payment plan was approved", actor=actor
+        )
+        fines.tell(
+            fine,
+            "fine_payment_plan",
+            "Payment plan approved",
+            f"{count} instalments; the first is due {first:%-d %B %Y}.",
+        )
+        return fine
+
+    def settle_instalment(self, fine: Fine, payment: Payment, actor: Actor) -> bool:
+        """Count a captured instalment. Returns True when it was the last one (the fine is then paid)."""
+        plan = dict(fine.plan or {})
+        number, _, _ = next_instalment(plan)
+        plan["paid"] = number
+        fine.plan = plan
+        if number < len(plan["instalments"]):
+            _, amount, due = next_instalment(plan)
+            fine.deadline = due
+            self.fines.tell(
+                fine,
+                "fine_instalment_paid",
+                f"Instalment {number} paid",
+                f"Next: ${amount / 100:,.2f} by {due:%-d %B %Y}.",
+            )
+            return False
+        return True
