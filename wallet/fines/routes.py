@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from wallet.auth.guards import caller_actor, citizen_required, current_citizen
 from wallet.db import request_session
 from wallet.fines.models import Fine
+from wallet.fines.plans import Plans
 from wallet.fines.presenting import detail_view, fine_view
 from wallet.fines.schemas import (
     FineDetailSchema,
@@ -21,7 +22,6 @@ from wallet.fines.schemas import (
     PlanRequestSchema,
     ReviewRequestSchema,
 )
-from wallet.fines.plans import Plans
 from wallet.fines.service import FineService
 from wallet.http import Blueprint
 from wallet.payments.errors import PaymentDeclined
