@@ -68,7 +68,7 @@ class FineLifecycle:
         person = self.session.get(Person, fine.person_id)
         age = age_on(person.birthdate, today) if person is not None else self.fines.rules.adult_age
         fee = rules.step_fee(event, self.fines.rules, age=age)
-        if fee is not None:
+        if fee is not None and all(line["kind"] != fee.kind for line in fine.fees):  # once per fine
             line = {"kind": fee.kind, "amount_cents": fee.amount_cents, "explanation": fee.explanation}
             fine.fees = [*fine.fees, {**line, "added_on": today.isoformat()}]
         fine.deadline = rules.next_deadline(event, today, self.fines.rules)

@@ -70,14 +70,19 @@ TRANSITIONS: dict[FineState, dict[FineEvent, FineState]] = {
     },
     S.ENFORCEMENT: {E.PAY: S.PAID, E.START_PLAN: S.PAYMENT_PLAN, E.WITHDRAW: S.WITHDRAWN},
     S.UNDER_REVIEW: {E.UPHOLD: S.UNDER_REVIEW, E.CAUTION: S.CAUTIONED, E.WITHDRAW: S.WITHDRAWN},
-    S.PAYMENT_PLAN: {E.PAY: S.PAID, E.WITHDRAW: S.WITHDRAWN},
+    S.PAYMENT_PLAN: {E.PAY: S.PAID, E.ENFORCE: S.ENFORCEMENT, E.WITHDRAW: S.WITHDRAWN},
     S.PAID: {E.WITHDRAW: S.WITHDRAWN},  # a paid fine later withdrawn is refunded
     S.WITHDRAWN: {},
     S.CAUTIONED: {},
     S.NOMINATED: {},
 }
-# The job moves a fine along only from these, once its deadline has passed.
-DEADLINE_EVENTS = {S.ISSUED: E.REMIND, S.REMINDER: E.MAKE_OVERDUE, S.OVERDUE: E.ENFORCE}
+# The job moves a fine along only from these, once its deadline (a plan's: the next instalment) has passed.
+DEADLINE_EVENTS = {
+    S.ISSUED: E.REMIND,
+    S.REMINDER: E.MAKE_OVERDUE,
+    S.OVERDUE: E.ENFORCE,
+    S.PAYMENT_PLAN: E.ENFORCE,  # a missed instalment ends the plan
+}
 CLOSED = frozenset({S.PAID, S.WITHDRAWN, S.CAUTIONED, S.NOMINATED})
 
 

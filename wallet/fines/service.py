@@ -112,7 +112,9 @@ class FineService:
         )
 
     def owed_cents(self, fine: Fine) -> int:
-        return fine.amount_cents + sum(int(fee["amount_cents"]) for fee in fine.fees)
+        """The penalty and its fees, less the instalments of a plan already paid."""
+        fees = sum(int(fee["amount_cents"]) for fee in fine.fees)
+        return fine.amount_cents + fees - _instalments_paid(fine)
 
     def actions(self, fine: Fine) -> list[rules.Action]:
         return rules.allowed_actions(_facts(fine), self.today, self.rules)
@@ -308,3 +310,9 @@ def _facts(fine: Fine) -> FineFacts:
         deadline=fine.deadline,
         detection=fine.detection,
     )
+
+
+def _instalments_paid(fine: Fine) -> int:
+    if fine.plan is None:
+        return 0
+    return sum(int(i["amount_cents"]) for i in fine.plan["instalments"][: int(fine.plan["paid"])])

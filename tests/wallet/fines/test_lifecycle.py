@@ -282,3 +282,20 @@ def test_a_plan_is_not_offered_before_the_fine_is_overdue(client, transport, dri
     )
 
     assert (response.status_code, response.json["code"]) == (409, "fine_action_not_allowed")
+
+
+def test_a_missed_instalment_ends_the_plan_and_enforcement_resumes_for_what_is_left(
+    client, rt, clock, transport, driver
+):
+    fine = enforced_fine(client, rt, clock, transport, driver)
+    planned = client.post(
+        f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 2}, headers=driver.auth
+    )
+    pay(client, driver, planned.json, "instalment-1", amount_cents=25_750)
+
+    travel(client, clock, "2027-03-25", driver)  # the second instalment was due on 24 March
+    run_jobs(rt, pusher=NoPush())
+
+    after = shown(client, driver, fine)
+    assert (after["state"], after["owed_cents"]) == ("enforcement", 25_750)  # no second enforcement fee
+    assert licence_state(rt, driver.person_id) == "suspended"

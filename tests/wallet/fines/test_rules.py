@@ -67,6 +67,7 @@ LEGAL = [
     (S.UNDER_REVIEW, E.CAUTION, S.CAUTIONED),
     (S.UNDER_REVIEW, E.WITHDRAW, S.WITHDRAWN),
     (S.PAYMENT_PLAN, E.PAY, S.PAID),
+    (S.PAYMENT_PLAN, E.ENFORCE, S.ENFORCEMENT),
     (S.PAYMENT_PLAN, E.WITHDRAW, S.WITHDRAWN),
     (S.PAID, E.WITHDRAW, S.WITHDRAWN),
 ]
@@ -174,18 +175,24 @@ def test_a_paid_fine_can_only_be_withdrawn_for_a_refund():
 # --- deadlines and the periodic job ------------------------------------------------------------------------
 
 
-def test_only_issued_reminder_and_overdue_fines_move_on_their_deadline():
-    assert {S.ISSUED: E.REMIND, S.REMINDER: E.MAKE_OVERDUE, S.OVERDUE: E.ENFORCE} == DEADLINE_EVENTS
+def test_only_issued_reminder_overdue_and_planned_fines_move_on_their_deadline():
+    assert {
+        S.ISSUED: E.REMIND,
+        S.REMINDER: E.MAKE_OVERDUE,
+        S.OVERDUE: E.ENFORCE,
+        S.PAYMENT_PLAN: E.ENFORCE,
+    } == DEADLINE_EVENTS
 
 
-@pytest.mark.parametrize("state", [S.ISSUED, S.REMINDER, S.OVERDUE])
+@pytest.mark.parametrize("state", [S.ISSUED, S.REMINDER, S.OVERDUE, S.PAYMENT_PLAN])
 def test_nothing_is_due_on_the_deadline_itself(state):
     assert due_step(state, DEADLINE, DEADLINE) is None
     assert due_step(state, DEADLINE, DEADLINE - timedelta(days=1)) is None
 
 
 @pytest.mark.parametrize(
-    ("state", "event"), [(S.ISSUED, E.REMIND), (S.REMINDER, E.MAKE_OVERDUE), (S.OVERDUE, E.ENFORCE)]
+    ("state", "event"),
+    [(S.ISSUED, E.REMIND), (S.REMINDER, E.MAKE_OVERDUE), (S.OVERDUE, E.ENFORCE), (S.PAYMENT_PLAN, E.ENFORCE)],
 )
 def test_the_next_step_is_due_the_day_after_the_deadline(state, event):
     assert due_step(state, DEADLINE, date(2026, 4, 2)) is event
@@ -193,9 +200,9 @@ def test_the_next_step_is_due_the_day_after_the_deadline(state, event):
 
 
 @pytest.mark.parametrize(
-    "state", [S.ENFORCEMENT, S.UNDER_REVIEW, S.PAYMENT_PLAN, S.PAID, S.WITHDRAWN, S.CAUTIONED, S.NOMINATED]
+    "state", [S.ENFORCEMENT, S.UNDER_REVIEW, S.PAID, S.WITHDRAWN, S.CAUTIONED, S.NOMINATED]
 )
-def test_no_step_is_ever_due_for_a_fine_in_enforcement_on_hold_on_a_plan_or_closed(state):
+def test_no_step_is_ever_due_for_a_fine_in_enforcement_on_hold_or_closed(state):
     assert due_step(state, DEADLINE, date(2027, 1, 1)) is None
 
 
