@@ -21,6 +21,7 @@ from wallet.auth.tokens import SERVICE_KEYS
 from wallet.clock import Clock, SystemClock
 from wallet.config import ConfigError, Settings, load_settings
 from wallet.credentials.routes import blp as credentials_blp
+from wallet.demerits.agency_routes import blp as agency_demerits_blp
 from wallet.demerits.routes import blp as demerits_blp
 from wallet.devices.routes import blp as devices_blp
 from wallet.errors import register_error_handlers
@@ -56,6 +57,7 @@ BLUEPRINTS = (
     agency_links_blp,
     agency_applications_blp,
     agency_fines_blp,
+    agency_demerits_blp,
     oid4vci_blp,
     trust_blp,
 )

@@ -5,7 +5,7 @@ from wallet.agencies.models import Agency, AgencyClient, Person
 from wallet.applications.models import Application
 from wallet.audit.models import AuditEvent
 from wallet.db import Base
-from wallet.demerits.models import DemeritEntry, Sanction
+from wallet.demerits.models import DemeritEntry, DriverCategory, Sanction
 from wallet.devices.models import Device, DeviceChallenge
 from wallet.fines.models import Fine, FineImage
 from wallet.issuance.models import (
@@ -32,6 +32,7 @@ __all__ = [
     "DemeritEntry",
     "Device",
     "DeviceChallenge",
+    "DriverCategory",
     "Fine",
     "FineImage",
     "IdempotencyKey",

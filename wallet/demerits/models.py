@@ -47,3 +47,18 @@ class Sanction(Base):
     reason: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class DriverCategory(Base):
+    """A licence category the agency sets for a time, over the one the licence type gives: a professional
+    driver (higher threshold) or a good-behaviour period chosen instead of a suspension (threshold 2)."""
+
+    __tablename__ = "driver_categories"
+
+    id: Mapped[uuid.UUID] = uuid_pk()
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("people.id"), index=True)
+    category: Mapped[str] = mapped_column(String(24))
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]  # the last day; None: until the agency changes it
+    reason: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime]

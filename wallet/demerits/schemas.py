@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 import marshmallow as ma
+from marshmallow import validate
+
+from wallet.applications.schemas import NOT_BLANK
 
 
 class DemeritEntrySchema(ma.Schema):
@@ -34,3 +39,24 @@ class DemeritSummarySchema(ma.Schema):
         ma.fields.Nested(DemeritEntrySchema), metadata={"description": "3 years and 4 months"}
     )
     sanctions = ma.fields.List(ma.fields.Nested(SanctionSchema))
+
+
+class CategoryRequestSchema(ma.Schema):
+    category = ma.fields.String(required=True, validate=validate.OneOf(("professional", "good_behaviour")))
+    starts_on = ma.fields.Date(required=True)
+    ends_on = ma.fields.Date(load_default=None, allow_none=True, metadata={"description": "The last day"})
+    reason = ma.fields.String(required=True, validate=[validate.Length(max=300), NOT_BLANK])
+
+    @ma.validates_schema
+    def _ends_after_start(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data["ends_on"] is not None and data["ends_on"] < data["starts_on"]:
+            raise ma.ValidationError("must not be before starts_on", "ends_on")
+
+
+class CategorySchema(ma.Schema):
+    id = ma.fields.UUID()
+    person_id = ma.fields.UUID()
+    category = ma.fields.String()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date(allow_none=True)
+    reason = ma.fields.String()

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
 from wallet.demerits import rules
-from wallet.demerits.models import DemeritEntry, Sanction
+from wallet.demerits.models import DemeritEntry, DriverCategory, Sanction
 from wallet.demerits.rules import DemeritRules, Offence
 from wallet.demerits.sanctions import LICENCE, Sanctions
 from wallet.fines.models import Fine
@@ -100,6 +100,38 @@ class DemeritService:
         )
         self.session.flush()
 
+    def set_category(
+        self,
+        person_id: uuid.UUID,
+        *,
+        category: str,
+        starts_on: date,
+        ends_on: date | None,
+        reason: str,
+        actor: Actor,
+    ) -> DriverCategory:
+        rules.threshold(category, self.rules)  # a category the table knows, or ValueError
+        set_on = DriverCategory(
+            id=uuid.uuid4(),
+            person_id=person_id,
+            category=category,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            reason=reason,
+            created_at=self.sanctions.now(),
+        )
+        self.session.add(set_on)
+        self.session.flush()
+        record(
+            self.session,
+            event="demerit_category_set",
+            actor=actor,
+            at=set_on.created_at,
+            subject=("person", str(person_id)),
+            category=category,
+        )
+        return set_on
+
     def standing(self, person_id: uuid.UUID, *, today: date) -> Standing:
         category = self.category_of(person_id)
         entries = self._shown_entries(person_id, today)
@@ -113,7 +145,20 @@ class DemeritService:
         )
 
     def category_of(self, person_id: uuid.UUID) -> str:
-        """The licence category the threshold depends on, from the licence the person holds."""
+        """The licence category the threshold depends on: one the agency set for today, else the licence's."""
+        today = self.today
+        override = self.session.scalars(
+            select(DriverCategory.category)
+            .where(
+                DriverCategory.person_id == person_id,
+                DriverCategory.starts_on <= today,
+                or_(DriverCategory.ends_on.is_(None), DriverCategory.ends_on >= today),
+            )
+            .order_by(DriverCategory.created_at.desc())
+            .limit(1)
+        ).first()
+        if override is not None:
+            return override
         claims = self.session.scalars(
             select(CredentialAuthorisation.claims)
             .where(
