@@ -1,0 +1,94 @@
+"""`credwallet jobs run` from cron on several machines at once: every fine takes each step exactly once.
+
+Two app instances (two machines) on a database of this module's own, committing for real.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.conftest import migrated_database
+from tests.factories import agency_client, agency_token, bearer, citizen, log_in
+from tests.samples import LICENCE
+from tests.wallet.fines.conftest import NOTICE, SCOPES
+from wallet.app import create_app
+from wallet.audit.models import AuditEvent
+from wallet.clock import FrozenClock
+from wallet.jobs import run_jobs
+from wallet.notifications.push import LogPusher
+
+FINES = 12
+
+
+@pytest.fixture(scope="module")
+def own_database(tmp_path_factory):
+    with migrated_database(tmp_path_factory.mktemp("jobs"), "jobs") as url:
+        yield url
+
+
+def test_two_runners_at_once_remind_each_fine_once(settings, own_database):
+    clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
+    machines = [create_app({**settings, "DATABASE_URL": own_database}, clock=clock) for _ in range(2)]
+    rt, client = machines[0].extensions["credwallet"], machines[0].test_client()
+    rt.keystore.ensure_active("issuer:transport", now=clock.now())
+    agency = agency_token(client, agency_client(rt, "transport", SCOPES))
+    unique = uuid.uuid4().int
+    numbers = {"licence_number": f"{unique % 10**8:08d}", "card_number": f"{unique % 10**10:010d}"}
+    person = {
+        "agency_ref": f"JOBS-{unique % 10**12}",
+        "given_name": "A",
+        "family_name": "B",
+        "birthdate": "1990-04-12",
+    }
+    made = client.post("/v1/agency/people", json=person, headers=bearer(agency)).json
+    client.post(
+        f"/v1/agency/people/{made['id']}/authorisations",
+        json={"credential_type": "driver_licence", "claims": {**LICENCE, **numbers}},
+        headers=bearer(agency),
+    )
+    token = citizen(client, f"jobs-{unique % 10**12}@example.org")["access_token"]
+    client.post("/v1/links", json=numbers, headers=bearer(token))
+    ids = []
+    for n in range(FINES):
+        notice = {
+            **NOTICE,
+            "notice_number": f"{(unique + n) % 10**10:010d}",
+            "licence_number": numbers["licence_number"],
+        }
+        ids.append(client.post("/v1/agency/fines", json=notice, headers=bearer(agency)).json["id"])
+
+    clock.advance(days=30)  # past every due date
+    barrier = threading.Barrier(2)
+    errors: list[Exception] = []
+
+    def run(machine) -> None:
+        barrier.wait()
+        try:
+            run_jobs(machine.extensions["credwallet"], pusher=LogPusher())
+        except Exception as error:  # noqa: BLE001 - a thread cannot raise into the test: reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in machines]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert errors == []
+    with rt.db.session() as session:
+        reminded = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.event == "fine_remind", AuditEvent.subject_id.in_(ids))
+        )
+    assert reminded == FINES
+    fresh = log_in(client, f"jobs-{unique % 10**12}@example.org")["access_token"]
+    fines = client.get("/v1/fines", headers=bearer(fresh))
+    assert {f["state"] for f in fines.json} == {"reminder"}
+    for machine in machines:
+        machine.extensions["credwallet"].db.dispose()
