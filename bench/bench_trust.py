@@ -74,12 +74,17 @@ def _layout(name: str, anchor: SigningKey, issuers: dict[str, SigningKey], now: 
         "build_s": build_s,
         **taken,
         "lists_per_issuer": len(lists[ISSUERS[0]]),
-        "note": (
-            f"build {build_s['median']:.2f} s, sync {taken['sync_s']['median']:.2f} s, "
-            f"load {taken['load_s']['median']:.2f} s; verifier peak {taken['sync_peak_bytes'] / 1e6:.1f} MB "
-            f"(sync), {taken['load_peak_bytes'] / 1e6:.1f} MB (load); gzip {gzipped / 1e3:.0f} kB"
-        ),
+        "note": _note(build_s, taken, gzipped),
     }
+
+
+def _note(build_s: dict[str, float], taken: dict[str, Any], gzipped: int) -> str:
+    ms = {name: taken[name]["median"] * 1000 for name in ("sync_s", "load_s")}
+    peaks = (taken["sync_peak_bytes"] / 1e6, taken["load_peak_bytes"] / 1e6)
+    return (
+        f"build {build_s['median'] * 1000:.0f} ms, sync {ms['sync_s']:.0f} ms, load {ms['load_s']:.0f} ms; "
+        f"verifier peak {peaks[0]:.1f} MB (sync), {peaks[1]:.1f} MB (load); gzip {gzipped / 1e3:.0f} kB"
+    )
 
 
 def _status_lists(slug: str, layout: str) -> list[StatusList]:

@@ -27,6 +27,7 @@ class LoadRun:
     p99_ms: float
     max_ms: float
     errors: int  # HTTP statuses > 399 and socket errors: a run with any is not a measurement
+    capped: bool  # the request cap, not the duration, ended it: wrk still divides by the whole duration
 
     @property
     def per_s(self) -> float:
@@ -60,10 +61,11 @@ def load(
     done = subprocess.run(  # noqa: S603 - wrk with our own arguments, no shell
         command, env=env, capture_output=True, text=True, timeout=seconds + 30, check=True
     )
-    return _parse(done.stdout)
+    # wrk's own check of the script takes one request (a body) before the run; the rest may be in flight.
+    return _parse(done.stdout, max_requests - connections - 1)
 
 
-def _parse(output: str) -> LoadRun:
+def _parse(output: str, cap: int) -> LoadRun:
     line = next((ln for ln in output.splitlines() if ln.startswith("BENCH ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{output}")
@@ -76,4 +78,5 @@ def _parse(output: str) -> LoadRun:
         p99_ms=raw["p99_us"] / 1000,
         max_ms=raw["max_us"] / 1000,
         errors=raw["status_errors"] + raw["socket_errors"],
+        capped=raw["requests"] >= cap,
     )
