@@ -33,3 +33,7 @@ def claims(client, mine, service_key):
     genuine = jwt.decode(mine["access_token"], options={"verify_signature": False})
     assert app_api(client, service_key.sign_jws(genuine, typ="at+jwt")).status_code == 200
     return genuine
+
+
+# A licence holder, a second one and the transport agency, for the attacks on fines and payments.
+from tests.wallet.fines.conftest import driver, other_driver, transport, transport_client  # noqa: E402, F401
