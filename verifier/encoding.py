@@ -8,9 +8,9 @@ Infinity, and never deeper than a fixed limit.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import json
+from json.scanner import make_scanner
 from typing import Any
 
 from verifier.errors import FormatError
@@ -22,13 +22,14 @@ _VALUE = {char: index for index, char in enumerate(_ALPHABET)} | {"": 0}
 # not base64url, so they become "*", which no base64 alphabet holds.
 _TO_STANDARD = bytes.maketrans(b"-_+/=", b"+/***")
 _PADDING = (b"", b"", b"==", b"=")
+_TO_URL = bytes.maketrans(b"+/", b"-_")
 # The last character of a 2- or 3-character final group carries 4 or 2 bits that encode nothing; they must
 # be zero, or the same bytes would have several spellings.
 _TRAILING_BITS = (0, 0, 0b1111, 0b11)
 
 
 def b64url_encode(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str) -> bytes:
@@ -66,6 +67,18 @@ def _refuse_constant(name: str) -> Any:
 
 # One decoder for every document: json.loads would build a new one for each call that passes hooks.
 _DECODER = json.JSONDecoder(object_pairs_hook=_refuse_duplicates, parse_constant=_refuse_constant)
+# What the decoder scans with, called directly. typeshed has make_scanner take a scanner; it takes a decoder.
+_SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
+
+
+def _decode(text: str) -> Any:
+    # A document with no white space around it is exactly one scan; JSONDecoder.decode would add two regex
+    # matches and two calls. Anything else (white space, an error) gets decode's own handling and messages.
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        end = -1
+    return value if end == len(text) else _DECODER.decode(text)
 
 
 def _depth_exceeds(value: Any, limit: int) -> bool:
@@ -90,7 +103,7 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        value = _DECODER.decode(text)
+        value = _decode(text)
     except FormatError:
         raise
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors

@@ -80,7 +80,7 @@ def _claim_problems(
     iat = int_claim(payload, "iat")
     aud, nonce, sd_hash = payload.get("aud"), payload.get("nonce"), payload.get("sd_hash")
     # RFC 9901 section 4.3: aud is a single string here, not the array RFC 7519 would also allow.
-    if iat is None or not all(isinstance(value, str) for value in (aud, nonce, sd_hash)):
+    if iat is None or not (isinstance(aud, str) and isinstance(nonce, str) and isinstance(sd_hash, str)):
         raise FormatError("the KB-JWT needs iat, aud, nonce and sd_hash")
     problems: list[Reason] = []
     if sd_hash != digest_of(sd_jwt):

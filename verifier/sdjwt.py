@@ -177,7 +177,7 @@ def _process_flat(payload: dict[str, Any], by_digest: dict[str, Disclosure]) -> 
     None when anything is amiss: the general walk then finds the same fault and names it.
     """
     digests = payload.get(SD, [])
-    if not _distinct_strings(digests) or not all(map(_plain_property, by_digest.values())):
+    if not _distinct_strings(digests):
         return None
     result = {name: value for name, value in payload.items() if name != SD and name != SD_ALG_CLAIM}
     referenced = 0
@@ -185,12 +185,13 @@ def _process_flat(payload: dict[str, Any], by_digest: dict[str, Disclosure]) -> 
         disclosure = by_digest.get(digest)
         if disclosure is None:
             continue  # a decoy or a claim the holder did not disclose
-        name = disclosure.name
-        if name is None or name in result or name == SD_ALG_CLAIM:
+        name, value = disclosure.name, disclosure.value
+        if name is None or name in result or name == SD_ALG_CLAIM or isinstance(value, dict | list):
             return None
-        result[name] = disclosure.value
+        result[name] = value
         referenced += 1
-    return result if referenced == len(by_digest) else None  # else a Disclosure nothing references
+    # Each digest is distinct, so this counts distinct Disclosures: fewer means one is referenced by nothing.
+    return result if referenced == len(by_digest) else None
 
 
 def _distinct_strings(digests: Any) -> bool:
@@ -199,10 +200,6 @@ def _distinct_strings(digests: Any) -> bool:
         and all(map(isinstance, digests, repeat(str)))
         and len(set(digests)) == len(digests)
     )
-
-
-def _plain_property(disclosure: Disclosure) -> bool:
-    return disclosure.name is not None and not isinstance(disclosure.value, dict | list)
 
 
 def _check_depth(depth: int) -> None:

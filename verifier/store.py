@@ -43,6 +43,7 @@ class TrustStore:
         ages = [d.max_status_age for d in documents if d.max_status_age is not None]
         self.max_status_age: int = min(ages, default=DEFAULT_MAX_STATUS_AGE)
         self._status_lists: dict[str, VerifiedStatusList] = {}
+        self._status_view = MappingProxyType(self._status_lists)  # built once: it is read on every check
         self.rejected_status_lists: dict[str, str] = {}  # uri -> why; such a list counts as missing
         for document in documents:
             for uri, token in document.status_tokens.items():
@@ -97,4 +98,4 @@ class TrustStore:
     @property
     def status_lists(self) -> Mapping[str, VerifiedStatusList]:
         """The verified, decoded status lists by URI (a read-only view)."""
-        return MappingProxyType(self._status_lists)
+        return self._status_view

@@ -99,6 +99,7 @@ class Verifier:
         self._replay_cache = replay_cache
         self._leeway = leeway
         self._max_kb_age = max_kb_age
+        self._any_audience = KeyBindingPolicy(None, None, max_kb_age, leeway)  # the usual offline check
 
     def verify(
         self,
@@ -188,7 +189,8 @@ class Verifier:
             check.fail(Reason.MISSING_CLAIM)
         elif check.now >= exp + self._leeway:
             check.fail(Reason.EXPIRED)
-        if any(t is not None and check.now < t - self._leeway for t in (nbf, iat)):
+        earliest = check.now + self._leeway
+        if (nbf is not None and nbf > earliest) or (iat is not None and iat > earliest):
             check.fail(Reason.NOT_YET_VALID)
 
     def _key_binding(self, check: _Check, payload: dict[str, Any], parts: SdJwtParts) -> None:
@@ -196,7 +198,9 @@ class Verifier:
             if check.require_kb:
                 check.fail(Reason.KB_REQUIRED)
             return
-        policy = KeyBindingPolicy(check.audience, check.nonce, self._max_kb_age, self._leeway)
+        policy = self._any_audience
+        if check.audience is not None or check.nonce is not None:
+            policy = KeyBindingPolicy(check.audience, check.nonce, self._max_kb_age, self._leeway)
         outcome = check_key_binding(
             parts.kb_jwt, cnf=payload.get("cnf"), sd_jwt=parts.sd_jwt, policy=policy, now=check.now
         )
