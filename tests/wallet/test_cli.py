@@ -509,6 +509,19 @@ def test_keys_revoke_withdraws_the_key_and_a_second_run_carries_on(initialised):
     assert [e.subject_id for e in events] == [compromised]
 
 
+def test_keys_revoke_with_several_workers_needs_postgresql(initialised):
+    compromised = keystore(initialised).active("issuer:transport").kid
+
+    result = run(
+        initialised, "keys", "revoke", "--kid", compromised, "--issuer", "transport", "--workers", "2"
+    )
+
+    refused(result, "--workers above 1 needs PostgreSQL")
+    assert keystore(initialised).active("issuer:transport").kid == compromised  # not withdrawn
+    with database(initialised) as session:
+        assert session.scalars(select(AuditEvent).where(AuditEvent.event == "key_revoked")).all() == []
+
+
 def test_keys_revoke_of_an_unknown_key_or_agency_is_refused(initialised):
     refused(run(initialised, "keys", "revoke", "--kid", "A" * 43, "--issuer", "transport"), "no key")
     refused(run(initialised, "keys", "revoke", "--kid", "A" * 43, "--issuer", "nowhere"), "nowhere")
