@@ -10,6 +10,8 @@ import os
 import platform
 import sys
 import time
+import traceback
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +26,7 @@ from bench import (
     bench_trust,
     bench_verify,
 )
-from bench.table import render
+from bench.table import outcomes, render
 
 BENCHMARKS = {
     "verify": bench_verify.run,
@@ -57,11 +59,20 @@ def main(names: list[str]) -> int:
             continue
         print(f"running {name} ... (load average {_load():.2f})", file=sys.stderr, flush=True)
         results["load_average"][name] = round(_load(), 2)
-        results["results"][name] = run()
+        results["results"][name] = _run(name, run)
     Path(__file__).with_name("results.json").write_text(json.dumps(results, indent=2) + "\n")
     print(f"{results['date']}, Python {results['python']}, {results['cores']} cores")
     print(render(results["results"]))
-    return 0
+    return 1 if any("failed" in outcome for outcome in outcomes(results["results"])) else 0
+
+
+def _run(name: str, run: Callable[[], Any]) -> Any:
+    """The benchmark's figures; a benchmark that breaks is reported as failed and the others still run."""
+    try:
+        return run()
+    except Exception as e:  # noqa: BLE001 - the top of the run: a failure becomes a row and the exit status
+        traceback.print_exc()
+        return {"figure": name, "failed": f"{e.__class__.__name__}: {e}"}
 
 
 def _load() -> float:

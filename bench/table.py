@@ -2,7 +2,7 @@
 percentiles where a figure has them, and the target with whether it was met.
 
 A side of a figure is a rate (``median_per_s``) or a size (``bytes``); a figure that could not be measured
-(a missing tool) says so on its own line rather than passing silently.
+(a missing tool) says so on its own line rather than passing silently, and so does a benchmark that failed.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ def outcomes(results: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
 def render(results: Mapping[str, Any]) -> str:
     lines = [HEADER]
     for outcome in outcomes(results):
+        if outcome.get("failed"):
+            lines.append(f"{outcome['figure']:<{FIGURE_WIDTH}} FAILED: {outcome['failed']}")
+            continue
         lines.append(_row(outcome))
         if outcome.get("not_measured"):
             lines.append(f"    NOT MEASURED: {outcome['not_measured']}")
