@@ -31,7 +31,8 @@ from sqlalchemy.orm import aliased
 from issuers.catalog import CATALOG
 from issuers.sdjwt import StatusReference, prepare_claims
 from wallet.agencies.models import Agency
-from wallet.audit.service import Actor, record
+from wallet.audit.models import AuditEvent
+from wallet.audit.service import Actor
 from wallet.clock import Clock
 from wallet.config import Settings
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential, PendingCredential
@@ -183,15 +184,10 @@ class Reissuer:
         """Revoke the old copies; one issued before device keys were recorded asks its app to fetch anew."""
         self._update([row.id for row in old], state="revoked")
         self._update([row.id for row in old if row.holder_jwk is None], refresh_due_since=now)
-        for row in old:
-            record(
-                self.session,
-                event="credential_revoked",
-                actor=actor,
-                at=now,
-                subject=("credential", str(row.id)),
-                reason=REASON,
-            )
+        # The events ``audit.record`` would add one by one (a fifth of a batch's time as ORM objects),
+        # inserted in one go; their only detail is the fixed reason.
+        events = [_revoked_event(row.id, actor, now) for row in old]
+        self.session.execute(insert(AuditEvent), events)
 
     def _update(self, ids: list[uuid.UUID], **values: Any) -> None:
         if ids:
@@ -228,10 +224,14 @@ class Reissuer:
             }
         return found
 
-    def authorisations(self, rows: Sequence[Row[Any]]) -> dict[uuid.UUID, CredentialAuthorisation]:
+    def claims_on_record(self, rows: Sequence[Row[Any]]) -> dict[uuid.UUID, dict[str, Any]]:
+        """The claims of the authorisations the rows were issued from, by authorisation id."""
         ids = {row.authorisation_id for row in rows}
-        query = select(CredentialAuthorisation).where(CredentialAuthorisation.id.in_(ids))
-        return {authorisation.id: authorisation for authorisation in self.session.scalars(query)}
+        query = select(CredentialAuthorisation.id, CredentialAuthorisation.claims)
+        return {
+            row.id: row.claims
+            for row in self.session.execute(query.where(CredentialAuthorisation.id.in_(ids)))
+        }
 
 
 class _Signing:
@@ -243,9 +243,11 @@ class _Signing:
         self.now = now
         self.key = self.issuance.keystore.active(issuer_keys(agency.slug))
         self.signer = self.issuance.signer(agency)
-        self.authorisations = reissuer.authorisations(live)
+        self.records = reissuer.claims_on_record(live)
         in_batch = {row.id for row in live}
-        self.parents = reissuer.parents([row for row in live if row.companion_of not in (None, *in_batch)])
+        self.parents = reissuer.parents(
+            [row for row in live if row.companion_of is not None and row.companion_of not in in_batch]
+        )
         self.claims: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
         self.sd_jwts: list[str] = []
 
@@ -290,10 +292,23 @@ class _Signing:
         """The claims of the old copy's authorisation, prepared once per batch for every copy sharing it."""
         key = (old.authorisation_id, old.credential_type)
         if key not in self.claims:
-            authorisation = self.authorisations[old.authorisation_id]
             ctype = CATALOG[old.credential_type]
-            self.claims[key] = prepare_claims(ctype, authorisation.claims, self.now.date())
+            self.claims[key] = prepare_claims(ctype, self.records[old.authorisation_id], self.now.date())
         return self.claims[key]
+
+
+def _revoked_event(credential_id: uuid.UUID, actor: Actor, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "occurred_at": now,
+        "event": "credential_revoked",
+        "actor_type": actor.type,
+        "actor_id": actor.id,
+        "subject_type": "credential",
+        "subject_id": str(credential_id),
+        "client_address": actor.address,
+        "details": {"reason": REASON},
+    }
 
 
 def run_batches(
