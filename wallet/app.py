@@ -37,6 +37,8 @@ from wallet.payments.routes import blp as payments_blp
 from wallet.runtime import Runtime, build_runtime
 from wallet.system.routes import blp as system_blp
 from wallet.trust.routes import blp as trust_blp
+from wallet.vehicles.agency_routes import blp as agency_vehicles_blp
+from wallet.vehicles.routes import blp as vehicles_blp
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,7 @@ BLUEPRINTS = (
     fines_blp,
     demerits_blp,
     payments_blp,
+    vehicles_blp,
     oauth_blp,
     agency_blp,
     agency_issuance_blp,
@@ -58,6 +61,7 @@ BLUEPRINTS = (
     agency_applications_blp,
     agency_fines_blp,
     agency_demerits_blp,
+    agency_vehicles_blp,
     oid4vci_blp,
     trust_blp,
 )

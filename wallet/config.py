@@ -46,6 +46,7 @@ class Settings:
     login_limit_account: str = "5/minute;20/hour"
     login_limit_address: str = "30/minute;300/hour"
     link_limit_account: str = "10/hour;30/day"
+    rego_check_limit: str = "30/minute;300/hour"  # per client address, for the public registration check
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -144,7 +145,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}PAYMENT_WEBHOOK_SECRET must be at least 32 characters")
     if len(settings.key_passphrase) < 16:
         raise ConfigError(f"{PREFIX}KEY_PASSPHRASE must be at least 16 characters")
-    for name in ("login_limit_account", "login_limit_address", "link_limit_account"):
+    for name in ("login_limit_account", "login_limit_address", "link_limit_account", "rego_check_limit"):
         try:
             parse_rules(getattr(settings, name))
         except ValueError:

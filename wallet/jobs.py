@@ -33,6 +33,7 @@ class JobReport:
     sanctions_started: int = 0
     sanctions_ended: int = 0
     payments_reconciled: int = 0
+    rego_reminders: int = 0
     deliveries: list[DeliveryReport] = field(default_factory=list)
 
     def summary(self) -> str:
@@ -43,6 +44,7 @@ class JobReport:
             f"credentials marked for a birthday: {self.birthdays}; expired rows purged: {self.purged}; "
             f"fines moved on: {self.fines_moved}; sanctions started: {self.sanctions_started}, "
             f"ended: {self.sanctions_ended}; payments reconciled: {self.payments_reconciled}; "
+            f"registration reminders: {self.rego_reminders}; "
             f"pushes delivered: {delivered}, retrying: {retrying}, failed: {failed}"
         )
 
@@ -54,6 +56,7 @@ def run_jobs(rt: Runtime, *, pusher: Pusher | None = None) -> JobReport:
     report.payments_reconciled = rt.payments().reconcile()
     report.fines_moved = _fines(rt)
     report.sanctions_started, report.sanctions_ended = _sanctions(rt)
+    report.rego_reminders = _rego_reminders(rt)
     report.deliveries = _deliver(rt, pusher or pusher_from_env(os.environ))
     return report
 
@@ -96,6 +99,17 @@ def _fines(rt: Runtime) -> int:
         moved += batch
         if batch < FINE_BATCH:
             return moved
+
+
+def _rego_reminders(rt: Runtime) -> int:
+    """Registration reminders, a batch per transaction, through every vehicle near its expiry."""
+    total, after = 0, None
+    while True:
+        with rt.db.session() as session, session.begin():
+            sent, after = rt.vehicles(session).send_reminders(after=after)
+        total += sent
+        if after is None:
+            return total
 
 
 def _sanctions(rt: Runtime) -> tuple[int, int]:

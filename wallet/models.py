@@ -19,6 +19,7 @@ from wallet.issuance.models import (
 from wallet.links.models import LinkCode, PersonIdentifier
 from wallet.notifications.models import Notification, NotificationDelivery
 from wallet.payments.models import IdempotencyKey, Payment, SandboxCharge
+from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 
 __all__ = [
     "Account",
@@ -29,6 +30,7 @@ __all__ = [
     "Base",
     "CredentialAuthorisation",
     "CredentialOffer",
+    "CtpPolicy",
     "DemeritEntry",
     "Device",
     "DeviceChallenge",
@@ -47,7 +49,10 @@ __all__ = [
     "Person",
     "PersonIdentifier",
     "RefreshToken",
+    "Renewal",
+    "SafetyInspection",
     "Sanction",
     "SandboxCharge",
     "StatusListRecord",
+    "Vehicle",
 ]

@@ -30,6 +30,7 @@ from wallet.payments.models import Payment
 from wallet.payments.service import PaymentService
 from wallet.ratelimit import RateLimiter, parse_rules
 from wallet.trust.service import TrustService
+from wallet.vehicles.service import VehicleService
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,13 +117,17 @@ class Runtime:
             settlers={
                 purpose: lambda session, payment: self.fine_lifecycle(session).settle(payment)
                 for purpose in ("fine", "fine_instalment")
-            },
+            }
+            | {"registration": lambda session, payment: self.vehicles(session).settle(payment)},
         )
 
     def gateway(self) -> SandboxGateway | None:
         if self.settings.payment_gateway == "sandbox":
             return SandboxGateway(self.db.session, now=self.clock.now)
         return None
+
+    def vehicles(self, session: Session) -> VehicleService:
+        return VehicleService(session, clock=self.clock)
 
     def receipt_token(self, payment: Payment, agency: Agency) -> str:
         receipt = Receipt(

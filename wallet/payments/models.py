@@ -27,6 +27,7 @@ class Payment(Base):
     purpose: Mapped[str] = mapped_column(String(24))  # fine, fine_instalment, registration
     subject_id: Mapped[uuid.UUID]  # the fine (or vehicle) paid for
     description: Mapped[str] = mapped_column(String(300))
+    details: Mapped[dict[str, Any] | None]  # what settling it needs (a renewal's term)
     amount_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     state: Mapped[str] = mapped_column(String(16), index=True)

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -38,6 +39,7 @@ class Order:
     subject_id: uuid.UUID
     amount_cents: int
     description: str
+    details: dict[str, Any] | None = None  # what the settler needs to know (a renewal's term)
 
 
 Prepare = Callable[
@@ -167,6 +169,7 @@ class PaymentService:
                 purpose=order.purpose,
                 subject_id=order.subject_id,
                 description=order.description,
+                details=order.details,
                 amount_cents=order.amount_cents,
                 currency=CURRENCY,
                 state="created",

@@ -1,0 +1,332 @@
+"""Vehicles: the agency's register, the citizen's renewals through the payments engine, the public check."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from wallet.agencies.models import Person
+from wallet.audit.service import Actor, record
+from wallet.clock import Clock
+from wallet.errors import NotFound
+from wallet.issuance.models import IssuedCredential
+from wallet.links.models import PersonIdentifier
+from wallet.notifications.service import notify_person
+from wallet.payments.errors import AmountChanged
+from wallet.payments.models import Payment
+from wallet.payments.service import Order
+from wallet.vehicles import rules
+from wallet.vehicles.errors import RenewalRefused, UnknownOperator, VehicleExists
+from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
+from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
+
+TIMEZONE = ZoneInfo("Australia/Sydney")  # whose calendar registration days are counted in
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleRecord:
+    plate: str
+    vin: str
+    make: str
+    model: str
+    year: int
+    body_type: str
+    vehicle_type: str
+    tare_kg: int
+    operator_licence: str
+    expiry: date
+    status: str
+
+
+class VehicleService:
+    def __init__(self, session: Session, *, clock: Clock, rules: RegoRules = rules.NSW) -> None:
+        self.session = session
+        self.clock = clock
+        self.rules = rules
+
+    @property
+    def today(self) -> date:
+        return self.clock.now().astimezone(TIMEZONE).date()
+
+    # --- the agency's register -------------------------------------------------------------------------
+
+    def register(self, agency_id: uuid.UUID, data: VehicleRecord, *, actor: Actor) -> Vehicle:
+        now = self.clock.now()
+        fields = _fields(data)
+        vehicle = Vehicle(
+            id=uuid.uuid4(),
+            agency_id=agency_id,
+            operator_id=self._licence_holder(data.operator_licence).id,
+            reminders_sent=[],
+            created_at=now,
+            updated_at=now,
+            **fields,
+        )
+        self.session.add(vehicle)
+        try:
+            with self.session.begin_nested():
+                self.session.flush()
+        except IntegrityError:
+            raise VehicleExists(f"Plate {data.plate} or its VIN is already on the register.") from None
+        self._audit("vehicle_registered", vehicle, actor, plate=vehicle.plate)
+        return vehicle
+
+    def for_agency(self, agency_id: uuid.UUID, vehicle_id: uuid.UUID) -> Vehicle:
+        vehicle = self.session.scalars(
+            select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update()
+        ).first()
+        if vehicle is None or vehicle.agency_id != agency_id:
+            raise NotFound("No such vehicle.")
+        return vehicle
+
+    def update(self, vehicle: Vehicle, changes: dict[str, Any], *, actor: Actor) -> Vehicle:
+        for name, value in changes.items():
+            setattr(vehicle, name, value)
+        vehicle.updated_at = self.clock.now()
+        self._audit("vehicle_updated", vehicle, actor, changed=sorted(changes))
+        return vehicle
+
+    def transfer(self, vehicle: Vehicle, *, licence_number: str, actor: Actor) -> Vehicle:
+        new = self._licence_holder(licence_number)
+        old = vehicle.operator_id
+        vehicle.operator_id, vehicle.updated_at = new.id, self.clock.now()
+        self._audit("vehicle_transferred", vehicle, actor, previous_operator=str(old), operator=str(new.id))
+        for person_id, title in (
+            (old, "Vehicle transferred"),
+            (new.id, "A vehicle is now registered to you"),
+        ):
+            self._tell(
+                vehicle,
+                person_id,
+                "vehicle_transferred",
+                title,
+                f"{vehicle.make} {vehicle.model} {vehicle.plate}.",
+            )
+        return vehicle
+
+    def add_ctp(self, vehicle: Vehicle, policy: dict[str, Any], *, actor: Actor) -> CtpPolicy:
+        ctp = CtpPolicy(id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.clock.now(), **policy)
+        self.session.add(ctp)
+        self._audit("ctp_recorded", vehicle, actor, insurer=ctp.insurer, ends_on=ctp.ends_on.isoformat())
+        return ctp
+
+    def add_inspection(
+        self, vehicle: Vehicle, inspection: dict[str, Any], *, actor: Actor
+    ) -> SafetyInspection:
+        done = SafetyInspection(
+            id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.clock.now(), **inspection
+        )
+        self.session.add(done)
+        self._audit("inspection_recorded", vehicle, actor, passed=done.passed)
+        return done
+
+    # --- the citizen ------------------------------------------------------------------------------------
+
+    def of_account(self, account_id: uuid.UUID) -> list[Vehicle]:
+        return list(
+            self.session.scalars(
+                select(Vehicle)
+                .join(Person, Person.id == Vehicle.operator_id)
+                .where(Person.account_id == account_id)
+                .order_by(Vehicle.plate)
+            )
+        )
+
+    def for_account(self, account_id: uuid.UUID, vehicle_id: uuid.UUID, *, lock: bool = False) -> Vehicle:
+        query = select(Vehicle).where(Vehicle.id == vehicle_id)
+        vehicle = self.session.scalars(query.with_for_update() if lock else query).first()
+        operator = None if vehicle is None else self.session.get(Person, vehicle.operator_id)
+        if vehicle is None or operator is None or operator.account_id != account_id:
+            raise NotFound("No such vehicle.")
+        return vehicle
+
+    def quote(self, vehicle: Vehicle, term_months: int) -> Quote:
+        return rules.quote(
+            vehicle.vehicle_type, vehicle.tare_kg, term_months, self.rules, cards=self._cards(vehicle)
+        )
+
+    def needs(self, vehicle: Vehicle, term_months: int) -> list[str]:
+        return rules.renewal_needs(self._facts(vehicle, term_months), term_months, self.today, self.rules)
+
+    def renewal_order(
+        self, account_id: uuid.UUID, vehicle_id: uuid.UUID, term_months: int, total_cents: int
+    ) -> Order:
+        """Lock the vehicle and say what renewing it costs. Raises RenewalRefused, AmountChanged."""
+        vehicle = self.for_account(account_id, vehicle_id, lock=True)
+        needs = self.needs(vehicle, term_months)
+        if needs:
+            raise RenewalRefused(" ".join(needs), needs=needs)
+        total = self.quote(vehicle, term_months).total_cents
+        if total != total_cents:
+            raise AmountChanged(f"The renewal costs {total} cents now.", owed_cents=total)
+        description = f"Registration {vehicle.plate}, {term_months} months"
+        return Order(
+            vehicle.agency_id, "registration", vehicle.id, total, description, {"term_months": term_months}
+        )
+
+    def settle(self, payment: Payment) -> None:
+        """A captured renewal: the expiry moves by the term, once per payment."""
+        vehicle = self.session.scalars(
+            select(Vehicle).where(Vehicle.id == payment.subject_id).with_for_update()
+        ).one()
+        if (
+            self.session.scalars(select(Renewal.id).where(Renewal.payment_id == payment.id)).first()
+            is not None
+        ):
+            return
+        term = int((payment.details or {})["term_months"])
+        _, last = rules.renewal_period(vehicle.expiry, term)
+        self.session.add(
+            Renewal(
+                id=uuid.uuid4(),
+                vehicle_id=vehicle.id,
+                payment_id=payment.id,
+                term_months=term,
+                previous_expiry=vehicle.expiry,
+                new_expiry=last,
+                created_at=self.clock.now(),
+            )
+        )
+        vehicle.expiry, vehicle.updated_at = last, self.clock.now()
+        self._audit(
+            "registration_renewed",
+            vehicle,
+            Actor("citizen", str(payment.account_id)),
+            expiry=last.isoformat(),
+        )
+        self._tell(
+            vehicle,
+            vehicle.operator_id,
+            "registration_renewed",
+            "Registration renewed",
+            f"{vehicle.plate} is registered to {last:%-d %B %Y}. Receipt {payment.receipt_number}.",
+        )
+
+    # --- the public check and reminders ----------------------------------------------------------------
+
+    def by_plate(self, plate: str) -> Vehicle:
+        vehicle = self.session.scalars(select(Vehicle).where(Vehicle.plate == plate)).first()
+        if vehicle is None:
+            raise NotFound("No vehicle is registered with this plate.")
+        return vehicle
+
+    def send_reminders(
+        self, *, after: tuple[date, uuid.UUID] | None = None, limit: int = 500
+    ) -> tuple[int, tuple[date, uuid.UUID] | None]:
+        """Send the reminders due in the next batch of vehicles near expiry, after ``after`` (a keyset, so
+        vehicles already reminded never hold the queue up). Returns (sent, where to carry on or None)."""
+        horizon = self.today + self.rules.reminders[0][1]
+        query = select(Vehicle).where(Vehicle.expiry <= horizon, Vehicle.status == "current")
+        if after is not None:
+            query = query.where(tuple_(Vehicle.expiry, Vehicle.id) > tuple_(*after))
+        due = self.session.scalars(
+            query.order_by(Vehicle.expiry, Vehicle.id).limit(limit).with_for_update(skip_locked=True)
+        ).all()
+        sent = 0
+        for vehicle in due:
+            reminder = rules.reminder_due(
+                vehicle.expiry, self.today, frozenset(vehicle.reminders_sent), self.rules
+            )
+            if reminder is None:
+                continue
+            name, keys = reminder
+            vehicle.reminders_sent = sorted({*vehicle.reminders_sent, *keys})
+            self._tell(vehicle, vehicle.operator_id, f"registration_{name}", *_reminder_text(name, vehicle))
+            sent += 1
+        return sent, ((due[-1].expiry, due[-1].id) if len(due) == limit else None)
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def ctp_until(self, vehicle: Vehicle, first_day: date) -> date | None:
+        """The last day of continuous CTP cover from ``first_day``, if a policy covers that day."""
+        policies = self.session.scalars(
+            select(CtpPolicy).where(CtpPolicy.vehicle_id == vehicle.id).order_by(CtpPolicy.starts_on)
+        ).all()
+        until: date | None = None
+        for policy in policies:
+            start = first_day if until is None else until + timedelta(days=1)
+            if policy.starts_on <= start <= policy.ends_on:
+                until = policy.ends_on
+        return until
+
+    def last_passed_inspection(self, vehicle: Vehicle) -> date | None:
+        return self.session.scalars(
+            select(SafetyInspection.inspected_on)
+            .where(SafetyInspection.vehicle_id == vehicle.id, SafetyInspection.passed.is_(True))
+            .order_by(SafetyInspection.inspected_on.desc())
+            .limit(1)
+        ).first()
+
+    def _facts(self, vehicle: Vehicle, term_months: int) -> RenewalFacts:
+        first, _ = rules.renewal_period(vehicle.expiry, term_months)
+        return RenewalFacts(
+            agency_status=vehicle.status,
+            expiry=vehicle.expiry,
+            year=vehicle.year,
+            ctp_until=self.ctp_until(vehicle, first),
+            last_passed_inspection=self.last_passed_inspection(vehicle),
+        )
+
+    def _cards(self, vehicle: Vehicle) -> frozenset[str]:
+        """The concession cards the operator holds now: valid credentials issued to their linked account."""
+        operator = self.session.get(Person, vehicle.operator_id)
+        if operator is None or operator.account_id is None:
+            return frozenset()
+        held = self.session.scalars(
+            select(IssuedCredential.credential_type)
+            .join(Person, Person.id == IssuedCredential.person_id)
+            .where(Person.account_id == operator.account_id, IssuedCredential.state == "valid")
+        )
+        return frozenset(held)
+
+    def _licence_holder(self, licence_number: str) -> Person:
+        holders = self.session.scalars(
+            select(Person)
+            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
+            .where(PersonIdentifier.kind == "licence_number", PersonIdentifier.value == licence_number)
+        ).all()
+        if len(holders) != 1:
+            raise UnknownOperator()
+        return holders[0]
+
+    def _tell(self, vehicle: Vehicle, person_id: uuid.UUID, kind: str, title: str, body: str) -> None:
+        notify_person(
+            self.session,
+            person_id=person_id,
+            kind=kind,
+            title=title,
+            body=body,
+            reason=f"because of the registration of {vehicle.plate}",
+            at=self.clock.now(),
+            data={"vehicle_id": str(vehicle.id)},
+        )
+
+    def _audit(self, event: str, vehicle: Vehicle, actor: Actor, **details: Any) -> None:
+        record(
+            self.session,
+            event=event,
+            actor=actor,
+            at=self.clock.now(),
+            subject=("vehicle", str(vehicle.id)),
+            **details,
+        )
+
+
+def _fields(data: VehicleRecord) -> dict[str, Any]:
+    return {name: getattr(data, name) for name in VehicleRecord.__slots__ if name != "operator_licence"}
+
+
+def _reminder_text(name: str, vehicle: Vehicle) -> tuple[str, str]:
+    if name == "expiry":
+        return "Registration expires today", f"{vehicle.plate} must not be driven unregistered after today."
+    return (
+        "Registration due soon",
+        f"{vehicle.plate} expires on {vehicle.expiry:%-d %B %Y}; renew it in the app.",
+    )
