@@ -29,16 +29,16 @@ def _fines() -> FineService:
 @blp.alt_response(200, schema=FineSchema, description="The same notice was already lodged")
 @blp.problems(409, 422)
 def lodge(body: dict[str, Any]) -> tuple[dict[str, Any], int]:
-    """Lodge a penalty notice against a licence holder
+    """Lodge a penalty notice against a licence holder, or a vehicle's registered operator
 
     Idempotent on the notice number: the same notice again returns the fine already lodged (200); the same
     number with other details is 409 ``notice_number_conflict``.
     """
     images = tuple((image["content_type"], image["data"]) for image in body.pop("images"))
     service = _fines()
-    fine, created = service.lodge(
-        current_agency().agency_id, Notice(**body, images=images), actor=caller_actor()
-    )
+    recipient = {"licence_number": body.pop("licence_number", None), "plate": body.pop("plate", None)}
+    notice = Notice(**body, **recipient, images=images)
+    fine, created = service.lodge(current_agency().agency_id, notice, actor=caller_actor())
     return fine_view(service, fine), 201 if created else 200
 
 

@@ -15,6 +15,12 @@ class UnknownLicence(AppError):
     title = "No licence holder has this licence number"
 
 
+class UnknownPlate(AppError):
+    status = 422
+    code = "unknown_plate"
+    title = "No vehicle is registered with this plate"
+
+
 class FineActionRefused(AppError):
     """An action the fine's state or its deadlines do not allow now."""
 

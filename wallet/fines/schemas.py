@@ -10,6 +10,7 @@ from marshmallow import validate
 
 from wallet.applications.schemas import NOT_BLANK, JsonBoolean
 from wallet.fines.rules import FineState
+from wallet.vehicles.schemas import PLATE, Plate
 
 MAX_IMAGES = 3
 MAX_IMAGE_BYTES = 512 * 1024
@@ -45,7 +46,13 @@ class ImageSchema(ma.Schema):
 
 class NoticeSchema(ma.Schema):
     notice_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{6,20}$"))
-    licence_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"))
+    licence_number = ma.fields.String(
+        validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"), metadata={"description": "The driver, when known"}
+    )
+    plate = Plate(
+        validate=PLATE,
+        metadata={"description": "Else the vehicle: its registered operator receives the notice"},
+    )
     offence_code = ma.fields.String(
         required=True,
         validate=validate.Regexp(r"^[A-Z]{2,12}-[0-9A-Z]{1,12}$"),
@@ -68,6 +75,11 @@ class NoticeSchema(ma.Schema):
     def _in_utc(self, notice: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         # One instant, one spelling: the same notice sent with another UTC offset is the same notice.
         return {**notice, "offence_at": notice["offence_at"].astimezone(UTC)}
+
+    @ma.validates_schema
+    def _one_recipient(self, notice: dict[str, Any], **kwargs: Any) -> None:
+        if ("licence_number" in notice) == ("plate" in notice):
+            raise ma.ValidationError("Send either licence_number or plate.", "licence_number")
 
     @ma.validates_schema
     def _due_after_offence(self, notice: dict[str, Any], **kwargs: Any) -> None:

@@ -23,6 +23,7 @@ from wallet.fines.errors import (
     NotNominable,
     StatutoryDeclarationRequired,
     UnknownLicence,
+    UnknownPlate,
 )
 from wallet.fines.models import Fine, FineImage
 from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState, next_instalment
@@ -30,6 +31,7 @@ from wallet.links.models import PersonIdentifier
 from wallet.notifications.service import notify_person
 from wallet.payments.errors import AmountChanged
 from wallet.payments.service import Order
+from wallet.vehicles.models import Vehicle
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +39,8 @@ class Notice:
     """A penalty notice as an agency lodges it."""
 
     notice_number: str
-    licence_number: str
+    licence_number: str | None  # the driver; or else
+    plate: str | None  # the vehicle, whose registered operator receives it
     offence_code: str
     offence_description: str
     offence_at: datetime
@@ -74,7 +77,7 @@ class FineService:
             if earlier.lodged_digest != notice.fingerprint():
                 raise NoticeNumberTaken(f"Notice {notice.notice_number} was lodged with other details.")
             return earlier, False
-        fine = self._new_fine(agency_id, self._licence_holder(notice.licence_number), notice)
+        fine = self._new_fine(agency_id, self._recipient(notice), notice)
         self._audit("fine_lodged", fine, actor, notice_number=notice.notice_number)
         self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {fine.due_date:%-d %B %Y}.")
         return fine, True
@@ -217,6 +220,14 @@ class FineService:
                 f"The fine is {fine.state.replace('_', ' ')}: {action.replace('_', ' ')} is closed."
             )
 
+    def _recipient(self, notice: Notice) -> Person:
+        if notice.licence_number is not None:
+            return self._licence_holder(notice.licence_number)
+        vehicle = self.session.scalars(select(Vehicle).where(Vehicle.plate == notice.plate)).first()
+        if vehicle is None:
+            raise UnknownPlate()
+        return self.session.get_one(Person, vehicle.operator_id)
+
     def _licence_holder(self, licence_number: str) -> Person:
         holders = self.session.scalars(
             select(Person)
@@ -264,7 +275,8 @@ class FineService:
         images = tuple((image.content_type, image.data) for image in self.images(fine))
         notice = Notice(
             notice_number=f"{fine.notice_number}-N",
-            licence_number="",
+            licence_number=None,
+            plate=None,
             offence_code=fine.offence_code,
             offence_description=fine.offence_description,
             offence_at=fine.offence_at,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from tests.factories import bearer
-from tests.wallet.fines.conftest import travel
+from tests.factories import agency_client, agency_token, bearer
+from tests.wallet.fines.conftest import NOTICE, travel
+from tests.wallet.fines.conftest import SCOPES as FINES_SCOPES
 from tests.wallet.vehicles.conftest import CAR, add_ctp, register, renew
 from wallet.jobs import run_jobs
 from wallet.notifications.push import LogPusher
@@ -193,3 +194,24 @@ def test_reminders_go_six_weeks_and_two_weeks_before_and_on_expiry_each_once(
 
     reminders = [k for k in kinds if k.startswith("registration_")]
     assert sorted(reminders) == ["registration_expiry", "registration_six_weeks", "registration_two_weeks"]
+
+
+def test_a_camera_fine_by_plate_reaches_the_registered_operator(client, rt, car, driver):
+    fines = agency_token(client, agency_client(rt, "transport", FINES_SCOPES))
+    notice = {k: v for k, v in NOTICE.items() if k != "licence_number"}
+    lodged = client.post("/v1/agency/fines", json={**notice, "plate": "abc 12d"}, headers=bearer(fines))
+    unknown = client.post(
+        "/v1/agency/fines",
+        json={**notice, "notice_number": "4099999999", "plate": "ZZZ999"},
+        headers=bearer(fines),
+    )
+    both = client.post(
+        "/v1/agency/fines",
+        json={**NOTICE, "notice_number": "4099999998", "plate": "ABC12D"},
+        headers=bearer(fines),
+    )
+
+    assert lodged.status_code == 201, lodged.json
+    assert [f["notice_number"] for f in client.get("/v1/fines", headers=driver.auth).json] == ["4012345678"]
+    assert (unknown.status_code, unknown.json["code"]) == (422, "unknown_plate")
+    assert both.status_code == 422
