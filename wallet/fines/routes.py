@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from wallet.auth.guards import caller_actor, citizen_required, current_citizen
 from wallet.db import request_session
 from wallet.fines.models import Fine
+from wallet.fines.nominations import Nominations
 from wallet.fines.plans import Plans
 from wallet.fines.presenting import detail_view, fine_view
 from wallet.fines.schemas import (
@@ -134,7 +135,7 @@ def request_review(body: dict[str, Any], fine_id: uuid.UUID) -> dict[str, Any]:
 def nominate(body: dict[str, Any], fine_id: uuid.UUID) -> dict[str, Any]:
     """Name the driver: the fine and its demerit points move to them (camera and parking offences only)"""
     service = _fines()
-    fine: Fine = service.nominate(
+    fine: Fine = Nominations(service).nominate(
         current_citizen().account_id,
         fine_id,
         licence_number=body["licence_number"],

@@ -20,14 +20,12 @@ from wallet.fines import rules
 from wallet.fines.errors import (
     FineActionRefused,
     NoticeNumberTaken,
-    NotNominable,
-    StatutoryDeclarationRequired,
     UnknownLicence,
     UnknownPlate,
 )
 from wallet.fines.models import Fine, FineImage
 from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState, next_instalment
-from wallet.links.models import PersonIdentifier
+from wallet.links.service import licence_holder
 from wallet.notifications.service import notify_person
 from wallet.payments.errors import AmountChanged
 from wallet.payments.service import Order
@@ -77,7 +75,7 @@ class FineService:
             if earlier.lodged_digest != notice.fingerprint():
                 raise NoticeNumberTaken(f"Notice {notice.notice_number} was lodged with other details.")
             return earlier, False
-        fine = self._new_fine(agency_id, self._recipient(notice), notice)
+        fine = self.new_fine(agency_id, self._recipient(notice), notice)
         self._audit("fine_lodged", fine, actor, notice_number=notice.notice_number)
         self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {fine.due_date:%-d %B %Y}.")
         return fine, True
@@ -179,30 +177,6 @@ class FineService:
         self.tell(fine, "fine_withdrawn", "Your fine has been withdrawn", explanation)
         return fine
 
-    def nominate(
-        self, account_id: uuid.UUID, fine_id: uuid.UUID, *, licence_number: str, declared: bool, actor: Actor
-    ) -> Fine:
-        """Name the driver: the notice (and its points) moves to them, with a fresh period to deal with it."""
-        if not declared:
-            raise StatutoryDeclarationRequired()
-        fine = self.for_account(account_id, fine_id, lock=True)
-        if fine.detection not in self.rules.nominable_detections:
-            raise NotNominable("The officer identified the driver when the offence happened.")
-        self.require(fine, "nominate")
-        nominee = self._licence_holder(licence_number)
-        if nominee.id == fine.person_id:
-            raise NotNominable("Nominate another driver, not yourself.")
-        self.move(fine, FineEvent.NOMINATE, actor)
-        fine.nominee_person_id = nominee.id
-        moved = self._nominee_fine(fine, nominee)
-        self.tell(
-            moved,
-            "fine_issued",
-            "You have been nominated as the driver",
-            f"Pay by {moved.due_date:%-d %B %Y}.",
-        )
-        return fine
-
     def move(self, fine: Fine, event: FineEvent, actor: Actor) -> None:
         held = FineState(fine.held_from) if fine.held_from else None
         before = fine.state
@@ -222,23 +196,19 @@ class FineService:
 
     def _recipient(self, notice: Notice) -> Person:
         if notice.licence_number is not None:
-            return self._licence_holder(notice.licence_number)
+            return self.licence_holder(notice.licence_number)
         vehicle = self.session.scalars(select(Vehicle).where(Vehicle.plate == notice.plate)).first()
         if vehicle is None:
             raise UnknownPlate()
         return self.session.get_one(Person, vehicle.operator_id)
 
-    def _licence_holder(self, licence_number: str) -> Person:
-        holders = self.session.scalars(
-            select(Person)
-            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
-            .where(PersonIdentifier.kind == "licence_number", PersonIdentifier.value == licence_number)
-        ).all()
-        if len(holders) != 1:
+    def licence_holder(self, licence_number: str) -> Person:
+        holder = licence_holder(self.session, licence_number)
+        if holder is None:
             raise UnknownLicence()
-        return holders[0]
+        return holder
 
-    def _new_fine(self, agency_id: uuid.UUID, person: Person, notice: Notice) -> Fine:
+    def new_fine(self, agency_id: uuid.UUID, person: Person, notice: Notice) -> Fine:
         now = self.clock.now()
         fine = Fine(
             id=uuid.uuid4(),
@@ -270,27 +240,6 @@ class FineService:
             )
         self.session.flush()
         return fine
-
-    def _nominee_fine(self, fine: Fine, nominee: Person) -> Fine:
-        images = tuple((image.content_type, image.data) for image in self.images(fine))
-        notice = Notice(
-            notice_number=f"{fine.notice_number}-N",
-            licence_number=None,
-            plate=None,
-            offence_code=fine.offence_code,
-            offence_description=fine.offence_description,
-            offence_at=fine.offence_at,
-            place=fine.place,
-            detection=fine.detection,
-            amount_cents=fine.amount_cents,
-            points=fine.points,
-            due_date=self.today + self.rules.nominee_period,
-            images=images,
-        )
-        moved = self._new_fine(fine.agency_id, nominee, notice)
-        moved.nominated_from_id = fine.id
-        self.session.flush()
-        return moved
 
     def tell(self, fine: Fine, kind: str, title: str, body: str) -> None:
         notify_person(

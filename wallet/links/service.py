@@ -71,6 +71,17 @@ def _owner(session: Session, agency_id: uuid.UUID, kind: str, value: str) -> uui
     )
 
 
+def licence_holder(session: Session, licence_number: str) -> Person | None:
+    """The one person record that carries this licence number, whichever agency keeps it; None if none
+    (or, which the unique identifiers should prevent, more than one) does."""
+    holders = session.scalars(
+        select(Person)
+        .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
+        .where(PersonIdentifier.kind == "licence_number", PersonIdentifier.value == licence_number)
+    ).all()
+    return holders[0] if len(holders) == 1 else None
+
+
 class LinkService:
     def __init__(
         self, session: Session, *, clock: Clock, limiter: RateLimiter, rules: list[RateLimitItem]

@@ -10,6 +10,7 @@ from wallet.db import request_session
 from wallet.http import Blueprint
 from wallet.runtime import runtime
 from wallet.vehicles.models import CtpPolicy, SafetyInspection, Vehicle
+from wallet.vehicles.register import VehicleRecord, VehicleRegister
 from wallet.vehicles.schemas import (
     AgencyVehicleSchema,
     CtpSchema,
@@ -18,18 +19,17 @@ from wallet.vehicles.schemas import (
     VehicleChangeSchema,
     VehicleRequestSchema,
 )
-from wallet.vehicles.service import VehicleRecord, VehicleService
 
 blp = Blueprint("agency_vehicles", __name__, url_prefix="/v1/agency", description="The vehicle register")
 WRITE = "vehicles:write"
 
 
-def _vehicles() -> VehicleService:
-    return runtime().vehicles(request_session())
+def _register() -> VehicleRegister:
+    return VehicleRegister(runtime().vehicles(request_session()))
 
 
 def _own(vehicle_id: uuid.UUID) -> Vehicle:
-    return _vehicles().for_agency(current_agency().agency_id, vehicle_id)
+    return _register().for_agency(current_agency().agency_id, vehicle_id)
 
 
 @blp.route("/vehicles", methods=["POST"])
@@ -40,7 +40,7 @@ def _own(vehicle_id: uuid.UUID) -> Vehicle:
 @blp.problems(409, 422)
 def register(body: dict[str, Any]) -> Vehicle:
     """Put a vehicle on the register, with its registered operator (by licence number)"""
-    return _vehicles().register(current_agency().agency_id, VehicleRecord(**body), actor=caller_actor())
+    return _register().register(current_agency().agency_id, VehicleRecord(**body), actor=caller_actor())
 
 
 @blp.route("/vehicles/<uuid:vehicle_id>", methods=["PATCH"])
@@ -51,7 +51,7 @@ def register(body: dict[str, Any]) -> Vehicle:
 @blp.problems(404, 422)
 def change(body: dict[str, Any], vehicle_id: uuid.UUID) -> Vehicle:
     """Change a registration's expiry or status (suspended, cancelled) or the vehicle's tare weight"""
-    return _vehicles().update(_own(vehicle_id), body, actor=caller_actor())
+    return _register().update(_own(vehicle_id), body, actor=caller_actor())
 
 
 @blp.route("/vehicles/<uuid:vehicle_id>/transfer", methods=["POST"])
@@ -62,7 +62,7 @@ def change(body: dict[str, Any], vehicle_id: uuid.UUID) -> Vehicle:
 @blp.problems(404, 422)
 def transfer(body: dict[str, Any], vehicle_id: uuid.UUID) -> Vehicle:
     """Transfer the registration to another registered operator; both are told"""
-    return _vehicles().transfer(_own(vehicle_id), licence_number=body["licence_number"], actor=caller_actor())
+    return _register().transfer(_own(vehicle_id), licence_number=body["licence_number"], actor=caller_actor())
 
 
 @blp.route("/vehicles/<uuid:vehicle_id>/ctp", methods=["POST"])
@@ -73,7 +73,7 @@ def transfer(body: dict[str, Any], vehicle_id: uuid.UUID) -> Vehicle:
 @blp.problems(404, 422)
 def record_ctp(body: dict[str, Any], vehicle_id: uuid.UUID) -> CtpPolicy:
     """Record a CTP policy (green slip) and its period"""
-    return _vehicles().add_ctp(_own(vehicle_id), body, actor=caller_actor())
+    return _register().add_ctp(_own(vehicle_id), body, actor=caller_actor())
 
 
 @blp.route("/vehicles/<uuid:vehicle_id>/inspections", methods=["POST"])
@@ -84,4 +84,4 @@ def record_ctp(body: dict[str, Any], vehicle_id: uuid.UUID) -> CtpPolicy:
 @blp.problems(404, 422)
 def record_inspection(body: dict[str, Any], vehicle_id: uuid.UUID) -> SafetyInspection:
     """Record a safety inspection (pink slip) and its result"""
-    return _vehicles().add_inspection(_own(vehicle_id), body, actor=caller_actor())
+    return _register().add_inspection(_own(vehicle_id), body, actor=caller_actor())

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, tuple_
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
@@ -17,32 +15,16 @@ from wallet.audit.service import Actor, record
 from wallet.clock import Clock
 from wallet.errors import NotFound
 from wallet.issuance.models import IssuedCredential
-from wallet.links.models import PersonIdentifier
 from wallet.notifications.service import notify_person
 from wallet.payments.errors import AmountChanged
 from wallet.payments.models import Payment
 from wallet.payments.service import Order
 from wallet.vehicles import rules
-from wallet.vehicles.errors import RenewalRefused, UnknownOperator, VehicleExists
+from wallet.vehicles.errors import RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 
 TIMEZONE = ZoneInfo("Australia/Sydney")  # whose calendar registration days are counted in
-
-
-@dataclass(frozen=True, slots=True)
-class VehicleRecord:
-    plate: str
-    vin: str
-    make: str
-    model: str
-    year: int
-    body_type: str
-    vehicle_type: str
-    tare_kg: int
-    operator_licence: str
-    expiry: date
-    status: str
 
 
 class VehicleService:
@@ -54,78 +36,6 @@ class VehicleService:
     @property
     def today(self) -> date:
         return self.clock.now().astimezone(TIMEZONE).date()
-
-    # --- the agency's register -------------------------------------------------------------------------
-
-    def register(self, agency_id: uuid.UUID, data: VehicleRecord, *, actor: Actor) -> Vehicle:
-        now = self.clock.now()
-        fields = _fields(data)
-        vehicle = Vehicle(
-            id=uuid.uuid4(),
-            agency_id=agency_id,
-            operator_id=self._licence_holder(data.operator_licence).id,
-            reminders_sent=[],
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        self.session.add(vehicle)
-        try:
-            with self.session.begin_nested():
-                self.session.flush()
-        except IntegrityError:
-            raise VehicleExists(f"Plate {data.plate} or its VIN is already on the register.") from None
-        self._audit("vehicle_registered", vehicle, actor, plate=vehicle.plate)
-        return vehicle
-
-    def for_agency(self, agency_id: uuid.UUID, vehicle_id: uuid.UUID) -> Vehicle:
-        vehicle = self.session.scalars(
-            select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update()
-        ).first()
-        if vehicle is None or vehicle.agency_id != agency_id:
-            raise NotFound("No such vehicle.")
-        return vehicle
-
-    def update(self, vehicle: Vehicle, changes: dict[str, Any], *, actor: Actor) -> Vehicle:
-        for name, value in changes.items():
-            setattr(vehicle, name, value)
-        vehicle.updated_at = self.clock.now()
-        self._audit("vehicle_updated", vehicle, actor, changed=sorted(changes))
-        return vehicle
-
-    def transfer(self, vehicle: Vehicle, *, licence_number: str, actor: Actor) -> Vehicle:
-        new = self._licence_holder(licence_number)
-        old = vehicle.operator_id
-        vehicle.operator_id, vehicle.updated_at = new.id, self.clock.now()
-        self._audit("vehicle_transferred", vehicle, actor, previous_operator=str(old), operator=str(new.id))
-        for person_id, title in (
-            (old, "Vehicle transferred"),
-            (new.id, "A vehicle is now registered to you"),
-        ):
-            self._tell(
-                vehicle,
-                person_id,
-                "vehicle_transferred",
-                title,
-                f"{vehicle.make} {vehicle.model} {vehicle.plate}.",
-            )
-        return vehicle
-
-    def add_ctp(self, vehicle: Vehicle, policy: dict[str, Any], *, actor: Actor) -> CtpPolicy:
-        ctp = CtpPolicy(id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.clock.now(), **policy)
-        self.session.add(ctp)
-        self._audit("ctp_recorded", vehicle, actor, insurer=ctp.insurer, ends_on=ctp.ends_on.isoformat())
-        return ctp
-
-    def add_inspection(
-        self, vehicle: Vehicle, inspection: dict[str, Any], *, actor: Actor
-    ) -> SafetyInspection:
-        done = SafetyInspection(
-            id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.clock.now(), **inspection
-        )
-        self.session.add(done)
-        self._audit("inspection_recorded", vehicle, actor, passed=done.passed)
-        return done
 
     # --- the citizen ------------------------------------------------------------------------------------
 
@@ -195,13 +105,13 @@ class VehicleService:
             )
         )
         vehicle.expiry, vehicle.updated_at = last, self.clock.now()
-        self._audit(
+        self.audit(
             "registration_renewed",
             vehicle,
             Actor("citizen", str(payment.account_id)),
             expiry=last.isoformat(),
         )
-        self._tell(
+        self.tell(
             vehicle,
             vehicle.operator_id,
             "registration_renewed",
@@ -238,7 +148,7 @@ class VehicleService:
                 continue
             name, keys = reminder
             vehicle.reminders_sent = sorted({*vehicle.reminders_sent, *keys})
-            self._tell(vehicle, vehicle.operator_id, f"registration_{name}", *_reminder_text(name, vehicle))
+            self.tell(vehicle, vehicle.operator_id, f"registration_{name}", *_reminder_text(name, vehicle))
             sent += 1
         return sent, ((due[-1].expiry, due[-1].id) if len(due) == limit else None)
 
@@ -286,17 +196,7 @@ class VehicleService:
         )
         return frozenset(held)
 
-    def _licence_holder(self, licence_number: str) -> Person:
-        holders = self.session.scalars(
-            select(Person)
-            .join(PersonIdentifier, PersonIdentifier.person_id == Person.id)
-            .where(PersonIdentifier.kind == "licence_number", PersonIdentifier.value == licence_number)
-        ).all()
-        if len(holders) != 1:
-            raise UnknownOperator()
-        return holders[0]
-
-    def _tell(self, vehicle: Vehicle, person_id: uuid.UUID, kind: str, title: str, body: str) -> None:
+    def tell(self, vehicle: Vehicle, person_id: uuid.UUID, kind: str, title: str, body: str) -> None:
         notify_person(
             self.session,
             person_id=person_id,
@@ -308,7 +208,7 @@ class VehicleService:
             data={"vehicle_id": str(vehicle.id)},
         )
 
-    def _audit(self, event: str, vehicle: Vehicle, actor: Actor, **details: Any) -> None:
+    def audit(self, event: str, vehicle: Vehicle, actor: Actor, **details: Any) -> None:
         record(
             self.session,
             event=event,
@@ -317,10 +217,6 @@ class VehicleService:
             subject=("vehicle", str(vehicle.id)),
             **details,
         )
-
-
-def _fields(data: VehicleRecord) -> dict[str, Any]:
-    return {name: getattr(data, name) for name in VehicleRecord.__slots__ if name != "operator_licence"}
 
 
 def _reminder_text(name: str, vehicle: Vehicle) -> tuple[str, str]:
