@@ -76,7 +76,7 @@ class TermSchema(ma.Schema):
     needs = ma.fields.List(ma.fields.String(), metadata={"description": "What stands in the way, in words"})
 
 
-class VehicleSchema(ma.Schema):
+class VehicleFieldsSchema(ma.Schema):
     id = ma.fields.UUID()
     plate = ma.fields.String()
     vin = ma.fields.String()
@@ -85,6 +85,9 @@ class VehicleSchema(ma.Schema):
     year = ma.fields.Integer()
     body_type = ma.fields.String()
     expiry = ma.fields.Date()
+
+
+class VehicleSchema(VehicleFieldsSchema):
     status = ma.fields.String(metadata={"enum": ["current", "due_soon", "expired", "suspended", "cancelled"]})
     ctp = ma.fields.Dict(allow_none=True, metadata={"description": "insurer and ends_on of the green slip"})
     last_passed_inspection = ma.fields.Date(allow_none=True)
@@ -92,19 +95,11 @@ class VehicleSchema(ma.Schema):
     renewal = ma.fields.List(ma.fields.Nested(TermSchema))
 
 
-class AgencyVehicleSchema(ma.Schema):
-    id = ma.fields.UUID()
-    plate = ma.fields.String()
-    vin = ma.fields.String()
-    make = ma.fields.String()
-    model = ma.fields.String()
-    year = ma.fields.Integer()
-    body_type = ma.fields.String()
+class AgencyVehicleSchema(VehicleFieldsSchema):
     vehicle_type = ma.fields.String()
     tare_kg = ma.fields.Integer()
     operator_id = ma.fields.UUID()
-    expiry = ma.fields.Date()
-    status = ma.fields.String()
+    status = ma.fields.String(metadata={"enum": ["current", "suspended", "cancelled"]})
 
 
 class QuoteQuerySchema(ma.Schema):

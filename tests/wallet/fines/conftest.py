@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.factories import TestClientCredentials, agency_client, agency_token, bearer, citizen, log_in
@@ -104,3 +105,26 @@ def pay(client: FlaskClient, driver: Driver, fine: dict[str, Any], key: str, **b
     payment = {"amount_cents": fine["owed_cents"], "card_token": "tok_sandbox_visa", **body}
     headers = {**driver.auth, "Idempotency-Key": f'"{key}"'}
     return client.post(f"/v1/fines/{fine['id']}/payments", json=payment, headers=headers)
+
+
+@dataclass
+class Committed:
+    """A licence holder linked to their account, on an app whose requests commit (for race tests)."""
+
+    agency: str  # the transport agency's token
+    token: str  # the citizen's
+    email: str
+    licence_number: str
+    unique: int  # for numbers of the test's own (notices, plates)
+
+
+def committed_driver(app: Flask, scopes: tuple[str, ...]) -> Committed:
+    """New numbers every call, so tests sharing a database that is not rolled back never meet."""
+    rt, client = app.extensions["credwallet"], app.test_client()
+    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
+    agency = agency_token(client, agency_client(rt, "transport", scopes))
+    unique = uuid.uuid4().int
+    claims = {**LICENCE, "licence_number": f"{unique % 10**8:08d}", "card_number": f"{unique % 10**10:010d}"}
+    email = f"driver-{unique % 10**12}@example.org"
+    driver = make_driver(client, agency, email, claims)
+    return Committed(agency, driver.token, email, claims["licence_number"], unique)

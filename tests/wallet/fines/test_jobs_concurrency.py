@@ -6,16 +6,14 @@ Two app instances (two machines) on a database of this module's own, committing 
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import migrated_database
-from tests.factories import agency_client, agency_token, bearer, citizen, log_in
-from tests.samples import LICENCE
-from tests.wallet.fines.conftest import NOTICE, SCOPES
+from tests.factories import bearer, log_in
+from tests.wallet.fines.conftest import NOTICE, SCOPES, committed_driver
 from wallet.app import create_app
 from wallet.audit.models import AuditEvent
 from wallet.clock import FrozenClock
@@ -35,32 +33,15 @@ def test_two_runners_at_once_remind_each_fine_once(settings, own_database):
     clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     machines = [create_app({**settings, "DATABASE_URL": own_database}, clock=clock) for _ in range(2)]
     rt, client = machines[0].extensions["credwallet"], machines[0].test_client()
-    rt.keystore.ensure_active("issuer:transport", now=clock.now())
-    agency = agency_token(client, agency_client(rt, "transport", SCOPES))
-    unique = uuid.uuid4().int
-    numbers = {"licence_number": f"{unique % 10**8:08d}", "card_number": f"{unique % 10**10:010d}"}
-    person = {
-        "agency_ref": f"JOBS-{unique % 10**12}",
-        "given_name": "A",
-        "family_name": "B",
-        "birthdate": "1990-04-12",
-    }
-    made = client.post("/v1/agency/people", json=person, headers=bearer(agency)).json
-    client.post(
-        f"/v1/agency/people/{made['id']}/authorisations",
-        json={"credential_type": "driver_licence", "claims": {**LICENCE, **numbers}},
-        headers=bearer(agency),
-    )
-    token = citizen(client, f"jobs-{unique % 10**12}@example.org")["access_token"]
-    client.post("/v1/links", json=numbers, headers=bearer(token))
+    driver = committed_driver(machines[0], SCOPES)
     ids = []
     for n in range(FINES):
         notice = {
             **NOTICE,
-            "notice_number": f"{(unique + n) % 10**10:010d}",
-            "licence_number": numbers["licence_number"],
+            "notice_number": f"{(driver.unique + n) % 10**10:010d}",
+            "licence_number": driver.licence_number,
         }
-        ids.append(client.post("/v1/agency/fines", json=notice, headers=bearer(agency)).json["id"])
+        ids.append(client.post("/v1/agency/fines", json=notice, headers=bearer(driver.agency)).json["id"])
 
     clock.advance(days=30)  # past every due date
     barrier = threading.Barrier(2)
@@ -87,7 +68,7 @@ def test_two_runners_at_once_remind_each_fine_once(settings, own_database):
             .where(AuditEvent.event == "fine_remind", AuditEvent.subject_id.in_(ids))
         )
     assert reminded == FINES
-    fresh = log_in(client, f"jobs-{unique % 10**12}@example.org")["access_token"]
+    fresh = log_in(client, driver.email)["access_token"]
     fines = client.get("/v1/fines", headers=bearer(fresh))
     assert {f["state"] for f in fines.json} == {"reminder"}
     for machine in machines:

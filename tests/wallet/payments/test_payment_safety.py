@@ -17,9 +17,8 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from tests.conftest import migrated_database
-from tests.factories import agency_client, agency_token, bearer, citizen
-from tests.samples import LICENCE
-from tests.wallet.fines.conftest import NOTICE, SCOPES
+from tests.factories import bearer
+from tests.wallet.fines.conftest import NOTICE, SCOPES, committed_driver
 from wallet.app import create_app
 from wallet.fines.models import Fine
 from wallet.payments.gateway import SandboxGateway
@@ -56,30 +55,15 @@ class Owed:
 @pytest.fixture
 def owed(live) -> Owed:
     """A fine lodged against a citizen's linked licence, all committed; new numbers for every test."""
-    rt, client = live.extensions["credwallet"], live.test_client()
-    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
-    agency = agency_token(client, agency_client(rt, "transport", SCOPES))
-    unique = uuid.uuid4().int
-    numbers = {"licence_number": f"{unique % 10**8:08d}", "card_number": f"{unique % 10**10:010d}"}
-    person = {"agency_ref": f"SAFE-{unique % 10**12}", "given_name": "Alex", "family_name": "Citizen"}
-    made = client.post(
-        "/v1/agency/people", json={**person, "birthdate": "1990-04-12"}, headers=bearer(agency)
-    )
-    client.post(
-        f"/v1/agency/people/{made.json['id']}/authorisations",
-        json={"credential_type": "driver_licence", "claims": {**LICENCE, **numbers}},
-        headers=bearer(agency),
-    )
-    token = citizen(client, f"payer-{unique % 10**12}@example.org")["access_token"]
-    assert client.post("/v1/links", json=numbers, headers=bearer(token)).status_code in (200, 201)
+    driver = committed_driver(live, SCOPES)
     notice = {
         **NOTICE,
-        "notice_number": f"{unique % 10**10:010d}",
-        "licence_number": numbers["licence_number"],
+        "notice_number": f"{driver.unique % 10**10:010d}",
+        "licence_number": driver.licence_number,
     }
-    fine = client.post("/v1/agency/fines", json=notice, headers=bearer(agency))
+    fine = live.test_client().post("/v1/agency/fines", json=notice, headers=bearer(driver.agency))
     assert fine.status_code == 201, fine.json
-    return Owed(fine.json, token)
+    return Owed(fine.json, driver.token)
 
 
 def pay(app: Flask, owed: Owed, key: str):

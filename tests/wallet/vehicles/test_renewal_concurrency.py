@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import migrated_database
-from tests.factories import agency_client, agency_token, bearer, citizen
-from tests.samples import LICENCE
+from tests.factories import bearer
+from tests.wallet.fines.conftest import committed_driver
 from tests.wallet.vehicles.conftest import CAR, GREEN_SLIP, SCOPES
 from wallet.app import create_app
 from wallet.vehicles.models import Renewal, Vehicle
@@ -33,34 +33,17 @@ def live(settings, clock, own_database):
 @pytest.fixture
 def owned(live):
     """A car on the register, committed, with a green slip, registered to a citizen who has linked."""
-    rt, client = live.extensions["credwallet"], live.test_client()
-    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
-    agency = agency_token(client, agency_client(rt, "transport", SCOPES))
-    unique = uuid.uuid4().int
-    numbers = {"licence_number": f"{unique % 10**8:08d}", "card_number": f"{unique % 10**10:010d}"}
-    person = {
-        "agency_ref": f"R-{unique % 10**12}",
-        "given_name": "A",
-        "family_name": "B",
-        "birthdate": "1990-04-12",
-    }
-    made = client.post("/v1/agency/people", json=person, headers=bearer(agency)).json
-    client.post(
-        f"/v1/agency/people/{made['id']}/authorisations",
-        json={"credential_type": "driver_licence", "claims": {**LICENCE, **numbers}},
-        headers=bearer(agency),
-    )
-    token = citizen(client, f"owner-{unique % 10**12}@example.org")["access_token"]
-    client.post("/v1/links", json=numbers, headers=bearer(token))
+    driver = committed_driver(live, SCOPES)
+    unique, client, agency = driver.unique, live.test_client(), driver.agency
     car = {
         **CAR,
         "plate": f"R{unique % 10**6:06d}",
         "vin": f"6T1BF3FK5{unique % 10**8:08d}",
-        "operator_licence": numbers["licence_number"],
+        "operator_licence": driver.licence_number,
     }
     vehicle = client.post("/v1/agency/vehicles", json=car, headers=bearer(agency)).json
     client.post(f"/v1/agency/vehicles/{vehicle['id']}/ctp", json=GREEN_SLIP, headers=bearer(agency))
-    return vehicle, token
+    return vehicle, driver.token
 
 
 def race(app, vehicle, token, keys):
