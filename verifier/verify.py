@@ -50,7 +50,8 @@ class _Check:
     holder_bound: bool = False
 
     def fail(self, *reasons: Reason) -> None:
-        self.reasons.extend(r for r in dict.fromkeys(reasons) if r not in self.reasons)
+        if reasons:  # most calls pass on a step's empty list of reasons
+            self.reasons.extend(r for r in dict.fromkeys(reasons) if r not in self.reasons)
 
     def step(self, function: Callable[..., T], *args: Any) -> T | None:
         """Run one step; a FormatError becomes its reason and the step's result None."""
