@@ -28,7 +28,7 @@ from wallet.db import make_engine
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
-from wallet.issuance.reissue import run_batches, run_workers
+from wallet.issuance.reissue_runner import run_batches, run_workers
 from wallet.issuance.statuslists import StatusLists
 from wallet.migrate import upgrade
 from wallet.runtime import Runtime, build_runtime

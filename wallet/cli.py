@@ -320,7 +320,7 @@ def _reissuer(rt: Runtime, session: Session) -> Any:
 def _reissue_all(rt: Runtime, issuer: str, kid: str, batch_size: int, total: int, workers: int) -> int:
     from concurrent.futures.process import BrokenProcessPool
 
-    from wallet.issuance.reissue import run_batches, run_workers
+    from wallet.issuance.reissue_runner import run_batches, run_workers
 
     with click.progressbar(length=total, label="Re-issuing", file=sys.stderr) as bar:
         if workers == 1:

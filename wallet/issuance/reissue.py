@@ -9,19 +9,17 @@ loses at most the batches in flight, and running the job again carries on.
 A batch costs a handful of statements whatever its size: its rows are read and locked in one query, the
 new rows, their pending copies and the audit events are inserted in bulk, the old rows revoked in one
 update, and each status list row touched once. On PostgreSQL several worker processes share the work:
-rows another worker holds are skipped, and each worker draws status indices from its own lane.
+rows another worker holds are skipped, and each worker draws status indices from its own lane
+(``wallet.issuance.reissue_runner`` runs the batches and the worker processes).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, wait
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from queue import Queue
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, exists, func, insert, or_, select, update
@@ -33,8 +31,6 @@ from issuers.sdjwt import StatusReference, prepare_claims
 from wallet.agencies.models import Agency
 from wallet.audit.models import AuditEvent
 from wallet.audit.service import Actor
-from wallet.clock import Clock
-from wallet.config import Settings
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential, PendingCredential
 from wallet.issuance.service import (
     CREDENTIAL_LIFETIME,
@@ -43,7 +39,6 @@ from wallet.issuance.service import (
     issuer_keys,
 )
 from wallet.issuance.statuslists import Slot
-from wallet.runtime import Runtime, build_runtime
 
 INSERT_ATTEMPTS = 5
 REASON = "issuer key compromised"
@@ -67,6 +62,25 @@ class Lane:
 
     number: int = 0
     of: int = 1
+
+
+ALONE = Lane()  # a worker with no other at work
+
+
+@dataclass(slots=True)
+class Position:
+    """How far, in id order, a worker's batches have got through the licences and the companions.
+
+    Each batch looks only past it: the rows already re-issued stay in the primary-key order (revoked), and
+    walking over them again on every batch would make the job quadratic in its size.
+    """
+
+    licence: uuid.UUID | None = None
+    companion: uuid.UUID | None = None
+
+    @property
+    def at_start(self) -> bool:
+        return self.licence is None and self.companion is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,10 +120,13 @@ def _licence_still_due(kid: str, now: datetime) -> ColumnElement[bool]:
 
 
 class Reissuer:
-    def __init__(self, issuance: IssuanceService, *, lane: Lane = Lane()) -> None:
+    def __init__(
+        self, issuance: IssuanceService, *, lane: Lane = ALONE, position: Position | None = None
+    ) -> None:
         self.issuance = issuance
         self.session = issuance.session
         self.lane = lane
+        self.position = position or Position()
 
     def remaining(self, agency: Agency, kid: str) -> int:
         subquery = (
@@ -118,9 +135,11 @@ class Reissuer:
         return int(self.session.scalar(select(func.count()).select_from(subquery)) or 0)
 
     def batch(self, agency: Agency, kid: str, *, size: int, actor: Actor) -> int:
-        """Re-issue up to ``size`` credentials signed by ``kid``; returns how many were handled.
+        """Re-issue up to ``size`` credentials signed by ``kid``, past this reissuer's position; returns how
+        many were handled. Each old credential is revoked in the same transaction that records its new copy.
 
-        Each old credential is revoked in the same transaction that records its new copy.
+        Alone, a worker is done when a batch handles none. Beside others it may have passed rows they held
+        (or companions of licences they held): ``run_batches`` then goes over the rows once more.
         """
         now = self.issuance.clock.now()
         old = self._claim(agency, kid, size, now)
@@ -139,16 +158,23 @@ class Reissuer:
         once its licence has its new copy or is in this batch, so that the companion's copy can point at it.
         """
         due = _due(agency, kid, now)
-        licences = self._locked(due.where(IssuedCredential.companion_of.is_(None)), size)
+        licences = self._locked(
+            due.where(IssuedCredential.companion_of.is_(None)), size, self.position.licence
+        )
+        self.position.licence = licences[-1].id if licences else self.position.licence
         if len(licences) == size:
             return licences
         ready = or_(
             IssuedCredential.companion_of.in_([row.id for row in licences]), ~_licence_still_due(kid, now)
         )
-        companions = due.where(IssuedCredential.companion_of.is_not(None), ready)
-        return licences + self._locked(companions, size - len(licences))
+        query = due.where(IssuedCredential.companion_of.is_not(None), ready)
+        companions = self._locked(query, size - len(licences), self.position.companion)
+        self.position.companion = companions[-1].id if companions else self.position.companion
+        return licences + companions
 
-    def _locked(self, query: Select[Any], limit: int) -> list[Row[Any]]:
+    def _locked(self, query: Select[Any], limit: int, after: uuid.UUID | None) -> list[Row[Any]]:
+        if after is not None:
+            query = query.where(IssuedCredential.id > after)
         # NO KEY UPDATE: rows may still be referenced meanwhile (a new companion pointing at its licence).
         locked = query.order_by(IssuedCredential.id).limit(limit)
         return list(self.session.execute(locked.with_for_update(skip_locked=True, key_share=True)))
@@ -309,72 +335,3 @@ def _revoked_event(credential_id: uuid.UUID, actor: Actor, now: datetime) -> dic
         "client_address": actor.address,
         "details": {"reason": REASON},
     }
-
-
-def run_batches(
-    rt: Runtime,
-    issuer: str,
-    kid: str,
-    *,
-    size: int,
-    actor: Actor,
-    lane: Lane = Lane(),
-    progress: Callable[[int], object] = lambda handled: None,
-) -> int:
-    """Re-issue batch after batch, each committed on its own, until this worker finds nothing more to do.
-
-    Returns how many credentials it handled.
-    """
-    done = 0
-    while True:
-        with rt.db.session() as session, session.begin():
-            agency = rt.agencies(session).find_agency(issuer)
-            handled = Reissuer(rt.issuance(session), lane=lane).batch(agency, kid, size=size, actor=actor)
-        if not handled:
-            return done
-        done += handled
-        progress(handled)
-
-
-def run_workers(
-    settings: Settings,
-    clock: Clock,
-    issuer: str,
-    kid: str,
-    *,
-    workers: int,
-    size: int,
-    actor: Actor,
-    progress: Callable[[int], object] = lambda handled: None,
-) -> int:
-    """``run_batches`` in ``workers`` processes at once (PostgreSQL: it needs SKIP LOCKED).
-
-    Returns how many credentials they handled; raises what a worker raised, once all have stopped.
-    """
-    # spawn: each worker starts a fresh interpreter and opens its own engine, keys and connections.
-    context = multiprocessing.get_context("spawn")
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        handled: Queue[int] = manager.Queue()
-        futures = [
-            pool.submit(_worker, settings, clock, issuer, kid, size, actor, Lane(number, workers), handled)
-            for number in range(workers)
-        ]
-        while wait(futures, timeout=0.2).not_done:
-            _drain(handled, progress)
-        _drain(handled, progress)
-        return sum(future.result() for future in futures)
-
-
-def _worker(
-    settings: Settings, clock: Clock, issuer: str, kid: str, size: int, actor: Actor, lane: Lane, handled: Any
-) -> int:
-    rt = build_runtime(settings, clock)
-    try:
-        return run_batches(rt, issuer, kid, size=size, actor=actor, lane=lane, progress=handled.put)
-    finally:
-        rt.db.dispose()
-
-
-def _drain(handled: Queue[int], progress: Callable[[int], object]) -> None:
-    while not handled.empty():
-        progress(handled.get())

@@ -29,7 +29,8 @@ from wallet.issuance.models import (
     PendingCredential,
     StatusListRecord,
 )
-from wallet.issuance.reissue import Lane, Reissuer, run_batches, run_workers
+from wallet.issuance.reissue import Lane, Position, Reissuer
+from wallet.issuance.reissue_runner import run_batches, run_workers
 
 LICENCES = 60  # and as many companions
 
@@ -123,9 +124,10 @@ def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, lists_
         session.commit()
 
 
-def _batch(session, rt, kid, size, lane):
+def _batch(session, rt, kid, size, lane, position=None):
     agency = rt.agencies(session).find_agency("transport")
-    return Reissuer(rt.issuance(session), lane=lane).batch(agency, kid, size=size, actor=TEST_ACTOR)
+    reissuer = Reissuer(rt.issuance(session), lane=lane, position=position)
+    return reissuer.batch(agency, kid, size=size, actor=TEST_ACTOR)
 
 
 def test_two_workers_at_once_reissue_each_credential_exactly_once(compromised):
@@ -141,9 +143,11 @@ def test_two_workers_at_once_reissue_each_credential_exactly_once(compromised):
         else:  # SQLite: the second worker would wait for the first's write lock, so they take turns
             first_handled += _batch(first, rt, kid, LICENCES // 2, Lane(0, 2))
             first.commit()
-        # The second must skip the rows the first holds, and leave alone the companions of licences whose
-        # new copies are not committed yet.
-        second_handled = _batch(second, rt, kid, 3 * LICENCES, Lane(1, 2))
+        # The second, in small batches, must skip the rows the first holds as it goes along, and leave alone
+        # the companions of licences whose new copies are not committed yet.
+        second_handled, position = 0, Position()
+        while handled := _batch(second, rt, kid, 7, Lane(1, 2), position):
+            second_handled += handled
         second.commit()
         first_handled += _batch(first, rt, kid, LICENCES // 2, Lane(0, 2))
         first.commit()
