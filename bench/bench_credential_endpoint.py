@@ -130,7 +130,7 @@ def _in_process(raw: float) -> dict[str, Any]:
 def _on_servers(raw: float) -> list[dict[str, Any]]:
     """On SQLite (the default) and, when one answers, on PostgreSQL."""
     if wrk_path() is None:
-        return [_outcome("SQLite", raw, None)]
+        return [_outcome("SQLite and PostgreSQL", raw, None)]
     with postgres_schema() as postgres:
         databases = {"SQLite": None, **({"PostgreSQL": postgres} if postgres else {})}
         return [_outcome(name, raw, _server_run(url)) for name, url in databases.items()]
