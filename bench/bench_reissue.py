@@ -5,6 +5,10 @@ one worker process per core sharing the work, each on credentials of its own com
 run; the figure is the whole machine's rate, against the single process's. Without PostgreSQL, one process
 on a scratch SQLite file (which takes one writer at a time). Rates count the credentials re-issued after
 each run's first batch, from that batch's end to the last one's: process start and warm-up left out.
+
+The machine is shared, so the single process's run also reports the CPU a credential costs, its own and
+its PostgreSQL server process's (read from /proc: the server is local): what the whole machine would do
+with both cores to itself, whatever else is running.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Engine, event, insert, text
 
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor
@@ -55,6 +59,28 @@ class Progress:
     def per_second(self) -> float:
         (first, _), (last, _) = self.batches[0], self.batches[-1]
         return sum(handled for _, handled in self.batches[1:]) / (last - first)
+
+
+class ServerCpu:
+    """CPU seconds used by the PostgreSQL server processes behind an engine's connections."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.backends: set[int] = set()
+        event.listen(engine, "checkout", self._checked_out)
+
+    def _checked_out(self, connection: Any, _record: Any, _proxy: Any) -> None:
+        self.backends.add(connection.info.backend_pid)
+
+    def seconds(self) -> float:
+        return sum(_cpu_seconds(pid) for pid in self.backends)
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def _database(tmp: Path) -> tuple[str, str | None]:
@@ -158,8 +184,10 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
         agency = Agency(slug="transport", name="Transport Agency", created_at=rt.clock.now())
         session.add(agency)
     _seed(rt, agency.id, single_kid, SINGLE_CREDENTIALS)
-    single = Progress()
-    run_batches(rt, "transport", single_kid, size=BATCH, actor=ACTOR, progress=single)
+    single, server = Progress(), ServerCpu(rt.db.engine) if backend == "PostgreSQL" else None
+    cpu_before = time.process_time(), server.seconds() if server else 0.0
+    done = run_batches(rt, "transport", single_kid, size=BATCH, actor=ACTOR, progress=single)
+    cpu = time.process_time() - cpu_before[0], (server.seconds() if server else 0.0) - cpu_before[1]
     machine = single
     if workers > 1:
         _seed(rt, agency.id, shared_kid, PER_WORKER_CREDENTIALS * workers)
@@ -175,7 +203,10 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
             progress=machine,
         )
     rt.db.dispose()
-    return _outcome(backend, workers, single.per_second(), machine.per_second())
+    cpu_per_credential = (cpu[0] / done, cpu[1] / done)
+    return _outcome(backend, workers, single.per_second(), machine.per_second()) | _cpu_figures(
+        cpu_per_credential
+    )
 
 
 def _compromised_keys(rt: Runtime) -> tuple[str, str]:
@@ -184,6 +215,16 @@ def _compromised_keys(rt: Runtime) -> tuple[str, str]:
     second = rt.keystore.revoke("issuer:transport", first, now=datetime.now(UTC)).kid
     rt.keystore.revoke("issuer:transport", second, now=datetime.now(UTC))
     return first, second
+
+
+def _cpu_figures(per_credential: tuple[float, float]) -> dict[str, Any]:
+    client, server = per_credential
+    whole_machine = (os.cpu_count() or 1) / (client + server)
+    return {
+        "cpu_us_per_credential": {"process": round(client * 1e6), "database_server": round(server * 1e6)},
+        "per_s_with_every_core": round(whole_machine, 1),
+        "projected_minutes_for_6_2m_with_every_core": round(LICENCES_TO_REISSUE / whole_machine / 60, 1),
+    }
 
 
 def _outcome(backend: str, workers: int, single: float, machine: float) -> dict[str, Any]:
