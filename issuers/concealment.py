@@ -18,10 +18,8 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from itertools import islice
+from itertools import accumulate, islice
 from typing import Any
-
-from keys import b64url_encode
 
 SALT_BYTES = 16  # 128 bits, as RFC 9901 section 9.3 recommends
 DECOY_SEED_BYTES = 32
@@ -45,7 +43,7 @@ def claim_json(value: Any) -> str:
     if kind is bool:
         return "true" if value else "false"
     if kind is int:
-        return int.__repr__(value)  # what json writes for an int (a subclass may override __repr__)
+        return repr(value)  # what json writes for an int
     return _JSON.encode(value)
 
 
@@ -161,19 +159,28 @@ def _draw(layout: Layout) -> tuple[Iterator[str], list[list[bytes]]]:
     salt_bytes = SALT_BYTES * layout.salt_count
     pool = secrets.token_bytes(salt_bytes + DECOY_SEED_BYTES * sum(counts))
     salts = b64url_each([pool[i : i + SALT_BYTES] for i in range(0, salt_bytes, SALT_BYTES)], SALT_BYTES)
-    seeds = (pool[i : i + DECOY_SEED_BYTES] for i in range(salt_bytes, len(pool), DECOY_SEED_BYTES))
-    return iter(salts), [[_sha256(next(seeds)).digest() for _ in range(count)] for count in counts]
+    decoys = [
+        _sha256(pool[i : i + DECOY_SEED_BYTES]).digest()
+        for i in range(salt_bytes, len(pool), DECOY_SEED_BYTES)
+    ]
+    ends = list(accumulate(counts))
+    return iter(salts), [decoys[end - count : end] for count, end in zip(counts, ends, strict=True)]
 
 
 def _disclose(concealed: Concealed, group: Group, salts: Iterator[str]) -> list[bytes]:
     """Append the disclosures of ``group``, each with the next of ``salts``; return their SHA-256 hashes."""
     taken = list(islice(salts, len(group.tails)))
-    encoded = [b64url_encode(f'["{s}"{tail}'.encode()) for s, tail in zip(taken, group.tails, strict=True)]
-    concealed.encoded.extend(encoded)
+    # Kept as bytes to be hashed, so a large disclosure (a portrait) is not copied once more to hash it.
+    wire = [_b64url(f'["{s}"{tail}'.encode()) for s, tail in zip(taken, group.tails, strict=True)]
+    concealed.encoded.extend(map(bytes.decode, wire))
     concealed.salts.extend(taken)
     concealed.names.extend(group.names)
     concealed.values.extend(group.values)
-    return [_sha256(text.encode("ascii")).digest() for text in encoded]
+    return [_sha256(text).digest() for text in wire]
+
+
+def _b64url(data: bytes) -> bytes:
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URLSAFE)
 
 
 def _sd(hashes: list[bytes]) -> dict[str, list[str]]:

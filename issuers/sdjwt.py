@@ -6,7 +6,7 @@ disclosure with a fresh 128-bit salt from ``secrets`` (see ``issuers.concealment
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from issuers.catalog import CredentialType
 from issuers.concealment import Concealed, Layout, conceal
-from keys import SigningKey
+from keys import SigningKey, ec_public_jwk
 from verifier.disclosures import SD_ALG, Disclosure
 from verifier.jwk import p256_public_key
 
@@ -82,24 +82,61 @@ def mint(
 
     Raises verifier.errors.FormatError when ``holder_jwk`` is not a P-256 public key.
     """
-    device = _device_jwk(holder_jwk)
+    [minted] = mint_batch(
+        ctype,
+        claims,
+        key=key,
+        issuer=issuer,
+        vct=vct,
+        holders=[(holder_jwk, status)],
+        now=now,
+        lifetime=lifetime,
+    )
+    return minted
+
+
+def mint_batch(
+    ctype: CredentialType,
+    claims: Mapping[str, Any],
+    *,
+    key: SigningKey,
+    issuer: str,
+    vct: str,
+    holders: Sequence[tuple[Mapping[str, Any], StatusReference | None]],
+    now: datetime,
+    lifetime: timedelta,
+) -> list[Minted]:
+    """One SD-JWT VC per (holder JWK, status reference), as ``mint`` makes it, all from the same ``claims``,
+    whose JSON is written only once. Each has its own salts and decoys.
+
+    Raises verifier.errors.FormatError, before signing anything, when a holder JWK is not a P-256 public key.
+    """
+    devices = [_device_jwk(jwk) for jwk, _ in holders]
     issued = int(now.timestamp())
     expires = _expiry(claims, issued + int(lifetime.total_seconds()), ctype.zone)
-    concealed = conceal(layout_of(ctype, claims))
-    payload: dict[str, Any] = {
-        "iss": issuer,
-        "iat": issued,
-        "exp": expires,
-        "vct": vct,
-        "cnf": {"jwk": device},
-    }
+    envelope = {"iss": issuer, "iat": issued, "exp": expires, "vct": vct}
+    layout = layout_of(ctype, claims)
+    return [
+        _sign(key, envelope, layout, device, status)
+        for device, (_, status) in zip(devices, holders, strict=True)
+    ]
+
+
+def _sign(
+    key: SigningKey,
+    envelope: dict[str, Any],
+    layout: Layout,
+    device: dict[str, str],
+    status: StatusReference | None,
+) -> Minted:
+    concealed = conceal(layout)
+    payload = {**envelope, "cnf": {"jwk": device}}
     if status is not None:
         payload["status"] = status.claim()
     payload.update(concealed.body)
     payload["_sd_alg"] = SD_ALG
     jws = key.sign_jws(payload, typ=CREDENTIAL_TYP)
-    sd_jwt = "~".join([jws, *concealed.encoded, ""])
-    return Minted(sd_jwt, payload, concealed, expires)
+    return Minted("~".join([jws, *concealed.encoded, ""]), payload, concealed, envelope["exp"])
 
 
 def layout_of(ctype: CredentialType, claims: Mapping[str, Any]) -> Layout:
@@ -108,10 +145,9 @@ def layout_of(ctype: CredentialType, claims: Mapping[str, Any]) -> Layout:
 
 
 def _device_jwk(holder_jwk: Mapping[str, Any]) -> dict[str, str]:
-    # p256_public_key refuses anything but a canonical P-256 point on the curve, so its members, as given,
-    # are already the minimal JWK of that key.
-    p256_public_key(holder_jwk)
-    return {"kty": "EC", "crv": "P-256", "x": holder_jwk["x"], "y": holder_jwk["y"]}
+    # Re-derived from the parsed key rather than copied: cnf.jwk is then the key's one minimal spelling,
+    # even where a parser would accept a coordinate written as itself plus p.
+    return ec_public_jwk(p256_public_key(holder_jwk))
 
 
 def _expiry(claims: Mapping[str, Any], wanted: int, zone: ZoneInfo) -> int:

@@ -14,7 +14,7 @@ from issuers.sdjwt import StatusReference, age_on, mint, prepare_claims
 from tests.issuers.conftest import BASE, ISSUER, NOW, TODAY
 from tests.samples import LICENCE
 from verifier.disclosures import decode_disclosure
-from verifier.encoding import b64url_decode
+from verifier.encoding import b64url_decode, b64url_encode
 from verifier.errors import FormatError
 
 STATUS = StatusReference("https://wallet.example.gov/issuers/transport/status/1", 4242)
@@ -196,3 +196,16 @@ def test_the_reference_implementation_accepts_the_credential(issuer_key, holder_
 def test_lists_are_bounded_and_without_repeats(field, value):
     with pytest.raises(ma.ValidationError):
         prepare_claims(DRIVER_LICENCE, {**LICENCE, field: value}, TODAY)
+
+
+def test_cnf_never_carries_a_coordinate_written_as_itself_plus_p(issuer_key):
+    p = 2**256 - 2**224 + 2**192 + 2**96 - 1
+    x, y = 5, 31468013646237722594854082025316614106172411895747863909393730389177298123724  # on P-256
+    shifted = {"kty": "EC", "crv": "P-256", "x": b64url_encode((x + p).to_bytes(32, "big"))}
+    shifted["y"] = b64url_encode(y.to_bytes(32, "big"))
+
+    try:
+        cnf = _licence(issuer_key, shifted).payload["cnf"]["jwk"]
+    except FormatError:
+        return  # a parser that refuses the spelling outright is as good
+    assert b64url_decode(cnf["x"]) == x.to_bytes(32, "big")
