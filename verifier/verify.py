@@ -190,8 +190,8 @@ class Verifier:
             check.fail(Reason.MISSING_CLAIM)
         elif check.now >= exp + self._leeway:
             check.fail(Reason.EXPIRED)
-        earliest = check.now + self._leeway
-        if (nbf is not None and nbf > earliest) or (iat is not None and iat > earliest):
+        latest_start = check.now + self._leeway  # the latest nbf or iat still acceptable now
+        if (nbf is not None and nbf > latest_start) or (iat is not None and iat > latest_start):
             check.fail(Reason.NOT_YET_VALID)
 
     def _key_binding(self, check: _Check, payload: dict[str, Any], parts: SdJwtParts) -> None:
