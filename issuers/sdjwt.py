@@ -9,8 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import marshmallow as ma
 
 from issuers.catalog import CredentialType
 from issuers.concealment import Concealed, Layout, conceal
@@ -54,13 +57,20 @@ def prepare_claims(ctype: CredentialType, record: Mapping[str, Any], today: date
 
     Raises marshmallow.ValidationError when the record does not fit the schema.
     """
-    schema = ctype.schema()
+    schema = _schema(ctype.schema)
     claims: dict[str, Any] = schema.dump(schema.load(record)) if ctype.takes_claims else {}
     if ctype.age_thresholds:
         birthdate = date.fromisoformat(str(record["birthdate"]))
         age = age_on(birthdate, today)
         claims.update({f"age_over_{t}": age >= t for t in ctype.age_thresholds})
     return claims
+
+
+@cache
+def _schema(schema: type[ma.Schema]) -> ma.Schema:
+    # One instance per schema: load and dump keep no state on it, and building one costs about as much as
+    # a load and a dump together.
+    return schema()
 
 
 def mint(
