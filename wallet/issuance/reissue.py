@@ -77,10 +77,11 @@ class Position:
 
     licence: uuid.UUID | None = None
     companion: uuid.UUID | None = None
+    licences_done: bool = False  # none left past ``licence``: the next batches go straight to companions
 
     @property
     def at_start(self) -> bool:
-        return self.licence is None and self.companion is None
+        return self.licence is None and self.companion is None and not self.licences_done
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +159,10 @@ class Reissuer:
         once its licence has its new copy or is in this batch, so that the companion's copy can point at it.
         """
         due = _due(agency, kid, now)
-        licences = self._locked(
-            due.where(IssuedCredential.companion_of.is_(None)), size, self.position.licence
-        )
-        self.position.licence = licences[-1].id if licences else self.position.licence
+        licences = [] if self.position.licences_done else self._licences(due, size)
         if len(licences) == size:
             return licences
+        self.position.licences_done = True
         ready = or_(
             IssuedCredential.companion_of.in_([row.id for row in licences]), ~_licence_still_due(kid, now)
         )
@@ -171,6 +170,13 @@ class Reissuer:
         companions = self._locked(query, size - len(licences), self.position.companion)
         self.position.companion = companions[-1].id if companions else self.position.companion
         return licences + companions
+
+    def _licences(self, due: Select[Any], size: int) -> list[Row[Any]]:
+        licences = self._locked(
+            due.where(IssuedCredential.companion_of.is_(None)), size, self.position.licence
+        )
+        self.position.licence = licences[-1].id if licences else self.position.licence
+        return licences
 
     def _locked(self, query: Select[Any], limit: int, after: uuid.UUID | None) -> list[Row[Any]]:
         if after is not None:

@@ -35,6 +35,7 @@ def run_batches(
     """
     done, position = 0, Position()
     while True:
+        from_start = position.at_start
         with rt.db.session() as session, session.begin():
             agency = rt.agencies(session).find_agency(issuer)
             reissuer = Reissuer(rt.issuance(session), lane=lane, position=position)
@@ -42,7 +43,7 @@ def run_batches(
         if handled:
             done += handled
             progress(handled)
-        elif position.at_start:
+        elif from_start:
             return done
         else:  # another pass, for whatever other workers held when this one went by
             position = Position()

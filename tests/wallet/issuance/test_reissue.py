@@ -13,6 +13,7 @@ from tests.wallet.issuance.reissuing import assert_each_reissued_once, seed_comp
 from wallet.issuance import statuslists
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.reissue import Reissuer
+from wallet.issuance.reissue_runner import run_batches
 from wallet.issuance.statuslists import FILL_LIMIT, StatusLists
 
 KID = "compromised-key-of-the-tests"
@@ -149,3 +150,15 @@ def test_a_lane_takes_only_its_share_of_a_lists_room(rt, compromised):
 
     assert [slot.list_id for slot in slots].count(open_list.id) == 5
     assert slots[-1].list_id != open_list.id  # the rest goes to a new list
+
+
+def test_a_worker_stops_when_a_pass_from_the_start_finds_nothing(rt, compromised):
+    old = compromised(7)
+    batches = []
+
+    done = run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR, progress=batches.append)
+
+    assert done == sum(batches) == 14
+    assert run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR) == 0
+    with rt.db.session() as session:
+        assert_each_reissued_once(session, old)
