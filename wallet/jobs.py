@@ -19,6 +19,7 @@ from wallet.issuance.refresh import mark_birthdays
 from wallet.notifications.delivery import DeliveryReport, deliver_pending
 from wallet.notifications.push import Pusher, pusher_from_env
 from wallet.payments.idempotency import purge_expired as purge_idempotency_keys
+from wallet.payments.upkeep import Upkeep
 from wallet.runtime import Runtime
 
 DELIVERY_BATCH = 100
@@ -33,6 +34,7 @@ class JobReport:
     sanctions_started: int = 0
     sanctions_ended: int = 0
     payments_reconciled: int = 0
+    refunds: int = 0
     rego_reminders: int = 0
     deliveries: list[DeliveryReport] = field(default_factory=list)
 
@@ -43,7 +45,8 @@ class JobReport:
         return (
             f"credentials marked for a birthday: {self.birthdays}; expired rows purged: {self.purged}; "
             f"fines moved on: {self.fines_moved}; sanctions started: {self.sanctions_started}, "
-            f"ended: {self.sanctions_ended}; payments reconciled: {self.payments_reconciled}; "
+            f"ended: {self.sanctions_ended}; payments reconciled: {self.payments_reconciled}, "
+            f"refunded: {self.refunds}; "
             f"registration reminders: {self.rego_reminders}; "
             f"pushes delivered: {delivered}, retrying: {retrying}, failed: {failed}"
         )
@@ -53,7 +56,8 @@ def run_jobs(rt: Runtime, *, pusher: Pusher | None = None) -> JobReport:
     report = JobReport()
     report.birthdays = _birthdays(rt)
     report.purged = _purge(rt)
-    report.payments_reconciled = rt.payments().reconcile()
+    upkeep = Upkeep(rt.payments()).run()
+    report.payments_reconciled, report.refunds = upkeep.reconciled + upkeep.abandoned, upkeep.refunded
     report.fines_moved = _fines(rt)
     report.sanctions_started, report.sanctions_ended = _sanctions(rt)
     report.rego_reminders = _rego_reminders(rt)

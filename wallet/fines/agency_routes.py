@@ -11,6 +11,7 @@ from wallet.fines.presenting import fine_view
 from wallet.fines.schemas import FineSchema, NoticeSchema, ReviewDecisionSchema, WithdrawalSchema
 from wallet.fines.service import FineService, Notice
 from wallet.http import Blueprint
+from wallet.payments.upkeep import Upkeep
 from wallet.runtime import runtime
 
 blp = Blueprint("agency_fines", __name__, url_prefix="/v1/agency", description="Lodging and reviewing fines")
@@ -55,8 +56,8 @@ def withdraw(body: dict[str, Any], fine_id: uuid.UUID) -> dict[str, Any]:
         current_agency().agency_id, fine_id, explanation=body["explanation"].strip(), actor=caller_actor()
     )
     view = fine_view(service, fine)
-    request_session().commit()  # the withdrawal stands before money moves; then the refund, once
-    runtime().payments().refund("fine", fine.id)
+    request_session().commit()  # the withdrawal and the refunds it makes due stand before money moves
+    Upkeep(runtime().payments()).refund_subject(fine.id)  # what fails here, the jobs retry
     return view
 
 

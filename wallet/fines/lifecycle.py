@@ -21,6 +21,7 @@ from wallet.fines.plans import Plans
 from wallet.fines.rules import DEADLINE_EVENTS, FineEvent, FineState
 from wallet.fines.service import FineService
 from wallet.payments.models import Payment
+from wallet.payments.service import in_flight
 
 JOB = Actor(type="operator", id="jobs")
 
@@ -37,6 +38,7 @@ class FineLifecycle:
         due = self.session.scalars(
             select(Fine)
             .where(Fine.state.in_([state.value for state in DEADLINE_EVENTS]), Fine.deadline < today)
+            .where(~in_flight(Fine.id))  # a payment under way is decided first: no fee lands under it
             .order_by(Fine.deadline, Fine.id)
             .limit(limit)
             .with_for_update(skip_locked=True)

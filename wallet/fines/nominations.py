@@ -24,6 +24,8 @@ class Nominations:
         if not declared:
             raise StatutoryDeclarationRequired()
         fine = self.fines.for_account(account_id, fine_id, lock=True)
+        if fine.nominated_from_id is not None:  # or the notice could go round for ever
+            raise NotNominable("This notice was nominated to you: it cannot be nominated again.")
         if fine.detection not in self.fines.rules.nominable_detections:
             raise NotNominable("The officer identified the driver when the offence happened.")
         self.fines.require(fine, "nominate")

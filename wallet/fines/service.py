@@ -27,8 +27,9 @@ from wallet.fines.models import Fine, FineImage
 from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState, next_instalment
 from wallet.links.service import licence_holder
 from wallet.notifications.service import notify_person
-from wallet.payments.errors import AmountChanged
-from wallet.payments.service import Order
+from wallet.payments.errors import AmountChanged, PaymentInProgress
+from wallet.payments.service import Order, in_flight
+from wallet.payments.upkeep import mark_refunds_due
 from wallet.vehicles.models import Vehicle
 
 
@@ -170,6 +171,7 @@ class FineService:
         A fine already paid is withdrawn too; the caller refunds its payment."""
         fine = self.for_agency(agency_id, fine_id)
         self.move(fine, FineEvent.WITHDRAW, actor)
+        mark_refunds_due(self.session, fine.id, now=self.clock.now())
         self.demerits.forget_offence(fine, actor=actor)
         self.demerits.sanctions.lift_for_fine(
             fine.id, today=self.today, reason="because the fine was withdrawn", actor=actor
@@ -189,10 +191,14 @@ class FineService:
         self.session.flush()
 
     def require(self, fine: Fine, action: str) -> None:
+        """Raises FineActionRefused unless ``action`` is open now, and PaymentInProgress while a payment of
+        the fine is under way (it decides first: a review or a nomination must not race a capture)."""
         if action not in {a.name for a in self.actions(fine)}:
             raise FineActionRefused(
                 f"The fine is {fine.state.replace('_', ' ')}: {action.replace('_', ' ')} is closed."
             )
+        if self.session.scalar(select(in_flight(fine.id))):
+            raise PaymentInProgress("A payment of this fine is under way; wait until it is decided.")
 
     def _recipient(self, notice: Notice) -> Person:
         if notice.licence_number is not None:

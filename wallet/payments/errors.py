@@ -54,6 +54,12 @@ class UnknownCardToken(AppError):
     title = "The card token is not one the payment gateway issued"
 
 
+class GatewayRefused(AppError):
+    status = 502
+    code = "payment_gateway_refused"
+    title = "The payment gateway refused the request"
+
+
 class PaymentsUnavailable(AppError):
     status = 503
     code = "payments_unavailable"

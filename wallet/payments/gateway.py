@@ -14,7 +14,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from wallet.payments.errors import UnknownCardToken
+from wallet.payments.errors import GatewayRefused, UnknownCardToken
 from wallet.payments.models import SandboxCharge
 
 
@@ -89,14 +89,14 @@ class SandboxGateway:
             return None if charge is None else _result(charge)
 
     def refund(self, *, reference: str, amount_cents: int) -> GatewayResult:
+        """Refund a capture in full, once per reference: asking again returns the first refund."""
         with self.sessions() as session, session.begin():
             charge = session.get(SandboxCharge, reference, with_for_update=True)
             if charge is None or charge.state not in ("captured", "refunded"):
-                raise ValueError(f"nothing captured for {reference}")
-            if charge.refunded_cents + amount_cents > charge.amount_cents:
-                raise ValueError("a refund cannot exceed the charge")
-            charge.refunded_cents += amount_cents
-            charge.state = "refunded"
+                raise GatewayRefused(f"Nothing was captured for {reference}.")
+            if amount_cents != charge.amount_cents:
+                raise GatewayRefused("The sandbox refunds a charge in full only.")
+            charge.refunded_cents, charge.state = charge.amount_cents, "refunded"
             return _result(charge)
 
     def settle_later(self, reference: str, *, state: str) -> None:
@@ -104,7 +104,7 @@ class SandboxGateway:
         with self.sessions() as session, session.begin():
             charge = session.get(SandboxCharge, reference, with_for_update=True)
             if charge is None or charge.state != "pending":
-                raise ValueError(f"no pending charge {reference}")
+                raise GatewayRefused(f"No pending charge {reference}.")
             charge.state = state
 
 

@@ -32,6 +32,7 @@ KEPT_FOR = timedelta(hours=24)
 @dataclass(frozen=True, slots=True)
 class Claim:
     id: uuid.UUID
+    lease: uuid.UUID
     replay: tuple[int, dict[str, Any]] | None  # the stored (status, body) of a finished request
 
 
@@ -42,24 +43,34 @@ class Idempotency:
 
     def claim(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
         """Claim ``key`` for this request. Raises RequestInProgress, IdempotencyKeyReused."""
-        try:
-            return self._insert(account_id, key, fingerprint)
-        except IntegrityError:
-            return self._existing(account_id, key, fingerprint)
+        for _ in range(2):  # a key purged between the two steps is simply new again
+            try:
+                return self._insert(account_id, key, fingerprint)
+            except IntegrityError:
+                claim = self._existing(account_id, key, fingerprint)
+                if claim is not None:
+                    return claim
+        raise RequestInProgress("This Idempotency-Key is changing hands; retry shortly.")
 
     def finish(self, claim: Claim, status: int, body: dict[str, Any]) -> None:
+        """Keep the answer for retries, if this request still holds the claim (a retry that took it over
+        keeps its own answer instead)."""
         with self.sessions() as session, session.begin():
-            row = session.get(IdempotencyKey, claim.id, with_for_update=True)
-            if row is None:
-                raise ValueError(f"no idempotency claim {claim.id}")
-            row.state, row.response_status, row.response_body = "done", status, body
+            row = self._held(session, claim)
+            if row is not None:
+                row.state, row.response_status, row.response_body = "done", status, body
 
     def release(self, claim: Claim) -> None:
-        """Let a retry in at once: the request failed without an answer worth keeping."""
+        """Let a retry in at once: the request ended without an answer worth keeping."""
         with self.sessions() as session, session.begin():
-            row = session.get(IdempotencyKey, claim.id, with_for_update=True)
-            if row is not None and row.state == "running":
+            row = self._held(session, claim)
+            if row is not None:
                 row.locked_until = self.now()
+
+    @staticmethod
+    def _held(session: Session, claim: Claim) -> IdempotencyKey | None:
+        row = session.get(IdempotencyKey, claim.id, with_for_update=True, populate_existing=True)
+        return row if row is not None and row.state == "running" and row.lease == claim.lease else None
 
     def _insert(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
         now = self.now()
@@ -71,34 +82,37 @@ class Idempotency:
                 fingerprint=fingerprint,
                 state="running",
                 locked_until=now + LEASE,
+                lease=uuid.uuid4(),
                 created_at=now,
                 expires_at=now + KEPT_FOR,
             )
             session.add(row)
             session.flush()
-            return Claim(row.id, None)
+            return Claim(row.id, row.lease, None)
 
-    def _existing(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim:
+    def _existing(self, account_id: uuid.UUID, key: str, fingerprint: bytes) -> Claim | None:
         now = self.now()
         with self.sessions() as session, session.begin():
             row = session.scalars(
                 select(IdempotencyKey)
                 .where(IdempotencyKey.account_id == account_id, IdempotencyKey.key == key)
                 .with_for_update()
-            ).one()
+            ).first()
+            if row is None:
+                return None
             if row.fingerprint != fingerprint:
                 raise IdempotencyKeyReused(
                     "This Idempotency-Key was sent with another request; use a new key for a new request."
                 )
             if row.state == "done":
-                return Claim(row.id, (row.response_status or 200, row.response_body or {}))
+                return Claim(row.id, row.lease, (row.response_status or 200, row.response_body or {}))
             if row.locked_until > now:
                 raise RequestInProgress(
                     "The first request with this Idempotency-Key is still being processed; retry shortly.",
                     headers={"Retry-After": str(max(1, int((row.locked_until - now).total_seconds())))},
                 )
-            row.locked_until = now + LEASE  # its request died: this retry carries on with the work
-            return Claim(row.id, None)
+            row.locked_until, row.lease = now + LEASE, uuid.uuid4()  # its request died: this retry goes on
+            return Claim(row.id, row.lease, None)
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:

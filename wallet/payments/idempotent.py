@@ -76,7 +76,10 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         except BaseException:
             store.release(claim)  # no answer to keep: a retry may go ahead at once
             raise
-        store.finish(claim, response.status_code, response.get_json())
+        if response.status_code == 409 or response.status_code >= 500:
+            store.release(claim)  # in progress elsewhere, or unavailable: the same request may succeed later
+        else:
+            store.finish(claim, response.status_code, response.get_json())
         return cast(Response, response)
 
     return wrapper

@@ -13,13 +13,14 @@ from wallet.db import Base, uuid_pk
 class Payment(Base):
     """Money moving for something a citizen owes. Amounts are integer cents.
 
-    created → captured, or failed; pending while the gateway has not said; captured → refunded.
+    created → captured, or failed; pending while the gateway has not said; captured → refund_due (what it
+    paid for was withdrawn, or could no longer take it) → refunded.
     """
 
     __tablename__ = "payments"
-    # At most one live payment per thing owed, held by the database: two payments of one fine racing on
-    # different idempotency keys cannot both charge (the pending_slot pattern: NULL once it is over).
-    __table_args__ = (UniqueConstraint("purpose", "subject_id", "live_slot"),)
+    # At most one payment in flight per thing owed (a fine and its instalments alike), held by the database:
+    # two payments racing on different idempotency keys cannot both charge (NULL once it is decided).
+    __table_args__ = (UniqueConstraint("subject_id", "live_slot"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
@@ -59,6 +60,7 @@ class IdempotencyKey(Base):
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(32))
     state: Mapped[str] = mapped_column(String(16))  # running, done
     locked_until: Mapped[datetime]  # a running request's lease; a retry after it may take over
+    lease: Mapped[uuid.UUID]  # who holds it now: a request that lost it to a retry cannot finish it
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[dict[str, Any] | None]
     created_at: Mapped[datetime]

@@ -10,7 +10,9 @@ class PaymentSchema(ma.Schema):
     description = ma.fields.String()
     amount_cents = ma.fields.Integer()
     currency = ma.fields.String()
-    state = ma.fields.String(metadata={"enum": ["created", "pending", "captured", "failed", "refunded"]})
+    state = ma.fields.String(
+        metadata={"enum": ["created", "pending", "captured", "failed", "refund_due", "refunded"]}
+    )
     failure_code = ma.fields.String(allow_none=True)
     receipt_number = ma.fields.String(allow_none=True)
     refunded_cents = ma.fields.Integer()

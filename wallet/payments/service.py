@@ -12,21 +12,24 @@ charge, never a charge without its record.
 
 from __future__ import annotations
 
-import secrets
+import base64
+import logging
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from wallet.errors import NotFound
+from wallet.errors import AppError, NotFound
 from wallet.payments.errors import PaymentInProgress, PaymentsUnavailable
 from wallet.payments.gateway import Gateway, GatewayResult, GatewayTimeout
 from wallet.payments.models import Payment
+
+log = logging.getLogger(__name__)
 
 CURRENCY = "AUD"
 OPEN_STATES = ("created", "pending")
@@ -78,6 +81,9 @@ class PaymentService:
             )
         except GatewayTimeout:
             result = GatewayResult("pending")  # unknown: reconcile asks the gateway again later
+        except AppError as refused:  # the gateway refused the request itself: nothing was charged
+            self.record(payment.id, GatewayResult("declined", refused.code))
+            raise
         return self.record(payment.id, result)
 
     def record(self, payment_id: uuid.UUID, result: GatewayResult) -> Payment:
@@ -96,42 +102,6 @@ class PaymentService:
         if confirmed is None or confirmed.state != result.state:
             raise NotFound("The gateway knows no such outcome for this payment.")
         return self.record(payment_id, confirmed)
-
-    def refund(self, purpose: str, subject_id: uuid.UUID) -> Payment | None:
-        """Refund the captured payment of something no longer owed (a withdrawn fine). Once: the payment is
-        locked and marked refunded in the transaction that asks the gateway."""
-        with self.sessions() as session, session.begin():
-            payment = session.scalars(
-                select(Payment)
-                .where(
-                    Payment.purpose == purpose, Payment.subject_id == subject_id, Payment.state == "captured"
-                )
-                .with_for_update()
-            ).first()
-            if payment is None:
-                return None
-            self._gateway().refund(reference=str(payment.id), amount_cents=payment.amount_cents)
-            payment.state, payment.live_slot = "refunded", None
-            payment.refunded_cents, payment.updated_at = payment.amount_cents, self.now()
-            return payment
-
-    def reconcile(self, *, limit: int = 100) -> int:
-        """Ask the gateway again about payments it left open; returns how many moved on."""
-        if self.gateway is None:
-            return 0
-        with self.sessions() as session:
-            open_ids = session.scalars(
-                select(Payment.id)
-                .where(Payment.state.in_(OPEN_STATES))
-                .order_by(Payment.created_at)
-                .limit(limit)
-            ).all()
-        moved = 0
-        for payment_id in open_ids:
-            result = self.gateway.lookup(str(payment_id))
-            if result is not None and result.state != "pending":
-                moved += self.record(payment_id, result).state not in OPEN_STATES
-        return moved
 
     def of_account(self, session: Session, account_id: uuid.UUID) -> list[Payment]:
         return list(
@@ -187,13 +157,20 @@ class PaymentService:
                 raise PaymentInProgress("Another payment for this is under way or done.") from None
             return payment
 
+    def _settle(self, session: Session, payment: Payment) -> None:
+        """Settle what was paid for; if it can no longer take the payment (withdrawn, say, while the charge
+        was pending), the capture is still recorded, and refunded by the jobs."""
+        try:
+            with session.begin_nested():
+                self.settlers[payment.purpose](session, payment)
+        except AppError as refused:
+            log.warning("payment %s captured but not settled (%s): refund due", payment.id, refused.code)
+            payment.state, payment.failure_code = "refund_due", refused.code
+
     def _live(self, session: Session, order: Order) -> uuid.UUID | None:
+        """A payment in flight for the same thing owed, whatever its purpose (a fine or its instalment)."""
         return session.scalars(
-            select(Payment.id).where(
-                Payment.purpose == order.purpose,
-                Payment.subject_id == order.subject_id,
-                Payment.live_slot.is_(True),
-            )
+            select(Payment.id).where(Payment.subject_id == order.subject_id, Payment.live_slot.is_(True))
         ).first()
 
     def _apply(self, session: Session, payment: Payment, result: GatewayResult) -> None:
@@ -202,10 +179,21 @@ class PaymentService:
         if result.state == "captured":
             # live_slot guards payments in flight; once captured, what was paid for says whether more is owed.
             payment.state, payment.captured_at, payment.live_slot = "captured", now, None
-            payment.receipt_number = f"R{now:%y%m%d}-{secrets.token_hex(4).upper()}"
-            self.settlers[payment.purpose](session, payment)
+            payment.receipt_number = receipt_number(payment.id)
+            self._settle(session, payment)
         elif result.state == "declined":
             payment.state, payment.failure_code, payment.live_slot = "failed", result.failure_code, None
         else:
             payment.state = "pending"
         session.flush()
+
+
+def in_flight(subject_id: Any) -> Any:
+    """A condition: a payment for ``subject_id`` (a column or a value) is under way, not yet decided."""
+    return exists().where(Payment.subject_id == subject_id, Payment.live_slot.is_(True))
+
+
+def receipt_number(payment_id: uuid.UUID) -> str:
+    """A receipt number as unique as the payment id it is drawn from: 80 of its bits, in groups of four."""
+    text = base64.b32encode(payment_id.bytes[:10]).decode()
+    return "R-" + "-".join(text[i : i + 4] for i in range(0, 16, 4))

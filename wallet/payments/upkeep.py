@@ -1,0 +1,123 @@
+"""What the jobs do for payments: finish the ones the gateway left open, and pay back the ones due a refund.
+
+Each payment is handled in its own transactions and on its own: one that fails is logged and left for the
+next run, and never stops the others (or the jobs after these).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wallet.errors import AppError
+from wallet.payments.gateway import Gateway, GatewayResult
+from wallet.payments.idempotency import KEPT_FOR
+from wallet.payments.models import Payment
+from wallet.payments.service import OPEN_STATES, PaymentService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class UpkeepReport:
+    reconciled: int = 0
+    abandoned: int = 0
+    refunded: int = 0
+    failed: int = 0
+
+
+def mark_refunds_due(session: Session, subject_id: uuid.UUID, *, now: datetime) -> int:
+    """In the caller's transaction (the one that makes the payments undue, a withdrawal): every captured
+    payment for ``subject_id``, instalments included, is due a refund. Returns how many."""
+    payments = session.scalars(
+        select(Payment).where(Payment.subject_id == subject_id, Payment.state == "captured").with_for_update()
+    ).all()
+    for payment in payments:
+        payment.state, payment.updated_at = "refund_due", now
+    return len(payments)
+
+
+class Upkeep:
+    def __init__(self, payments: PaymentService) -> None:
+        self.payments = payments
+
+    @property
+    def sessions(self) -> Callable[[], Session]:
+        return self.payments.sessions
+
+    def run(self, *, limit: int = 100) -> UpkeepReport:
+        report = UpkeepReport()
+        gateway = self.payments.gateway
+        if gateway is None:
+            return report
+        for payment_id in self._ids(OPEN_STATES, limit):
+            self._guarded(report, partial(self._reconcile, gateway, payment_id, report))
+        for payment_id in self._ids(("refund_due",), limit):
+            self._guarded(report, partial(self.refund, gateway, payment_id, report))
+        return report
+
+    def refund_subject(self, subject_id: uuid.UUID) -> UpkeepReport:
+        """Pay back at once what a withdrawal made due for ``subject_id``; the jobs retry what fails."""
+        report = UpkeepReport()
+        gateway = self.payments.gateway
+        if gateway is None:
+            return report
+        with self.sessions() as session:
+            due = session.scalars(
+                select(Payment.id).where(Payment.subject_id == subject_id, Payment.state == "refund_due")
+            ).all()
+        for payment_id in due:
+            self._guarded(report, partial(self.refund, gateway, payment_id, report))
+        return report
+
+    def refund(self, gateway: Gateway, payment_id: uuid.UUID, report: UpkeepReport) -> None:
+        """Pay back a payment due a refund, once: the gateway refunds a reference at most once."""
+        with self.sessions() as session, session.begin():
+            payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+            if payment is None or payment.state != "refund_due":
+                return
+            gateway.refund(reference=str(payment.id), amount_cents=payment.amount_cents)
+            payment.state, payment.refunded_cents = "refunded", payment.amount_cents
+            payment.updated_at = self.payments.now()
+            report.refunded += 1
+
+    def _reconcile(self, gateway: Gateway, payment_id: uuid.UUID, report: UpkeepReport) -> None:
+        result = gateway.lookup(str(payment_id))
+        if result is None:
+            if self._abandoned(payment_id):  # its request died before the charge, and no retry came
+                self.payments.record(payment_id, GatewayResult("declined", "abandoned"))
+                report.abandoned += 1
+        elif result.state != "pending":
+            report.reconciled += self.payments.record(payment_id, result).state not in OPEN_STATES
+
+    def _abandoned(self, payment_id: uuid.UUID) -> bool:
+        with self.sessions() as session:
+            payment = session.get(Payment, payment_id)
+            cutoff = self.payments.now() - KEPT_FOR  # its key has expired: no retry can complete it now
+            return payment is not None and payment.state == "created" and payment.created_at < cutoff
+
+    def _ids(self, states: tuple[str, ...], limit: int) -> list[uuid.UUID]:
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Payment.id)
+                    .where(Payment.state.in_(states))
+                    .order_by(Payment.created_at)
+                    .limit(limit)
+                )
+            )
+
+    @staticmethod
+    def _guarded(report: UpkeepReport, step: Callable[[], None]) -> None:
+        try:
+            step()
+        except (AppError, ValueError):
+            log.exception("payment upkeep step failed; left for the next run")
+            report.failed += 1
