@@ -4,6 +4,8 @@ ends the same licence is valid again (and a fresh copy verifies)."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.e2e.test_journey import World, register_phone, renew_onto, sign_up, trust_store
 from tests.factories import PASSWORD, agency_client, agency_token, bearer
 from tests.samples import LICENCE
@@ -30,7 +32,10 @@ def police_check(world: World, phone) -> object:
     return verifier.verify(qr.text, now=world.now, audience="offline")
 
 
-def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_ends(client, rt, clock):
+@pytest.mark.parametrize("renewed_first", [False, True], ids=["first-copy", "after-a-refresh"])
+def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_ends(
+    client, rt, clock, renewed_first
+):
     for key in ("issuer:transport", "trust-anchor"):
         rt.keystore.ensure_active(key, now=rt.clock.now())
     transport = agency_client(rt, "transport", SCOPES)
@@ -56,6 +61,10 @@ def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_end
     alex.link_by_card(**CARD)
     renew_onto(world, alex, phone, BOTH)
     assert police_check(world, phone).valid
+    if renewed_first:  # the record changes and the app fetches new copies; the first ones are revoked
+        clock.advance(minutes=5)
+        client.patch(f"/v1/agency/people/{person_id}", json={"family_name": "Newname"}, headers=bearer(token))
+        renew_onto(world, alex, phone, BOTH)
 
     # A camera fine with 4 points, paid at once: the P1 limit is 4, so the licence is suspended now.
     fine = client.post(
@@ -84,7 +93,7 @@ def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_end
         "suspended",
         ["suspended"],
     )
-    [licence] = phone.copies("driver_licence")
+    licence = phone.copies("driver_licence")[-1]
 
     # The day after the last day of the suspension, the job ends it and the licence is valid again.
     clock.advance(days=92)

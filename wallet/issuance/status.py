@@ -91,6 +91,9 @@ class StatusChanges:
                     IssuedCredential.agency_id == agency_id,
                     IssuedCredential.person_id == person_id,
                     IssuedCredential.credential_type == credential_type,
+                    # Copies already revoked (replaced by a refresh, or on a removed phone) stay revoked:
+                    # they are not the person's credentials any more, and no change applies to them.
+                    IssuedCredential.state != "revoked",
                 )
             )
         )
@@ -158,7 +161,10 @@ class StatusChanges:
     def _with_companions(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
         ids = {credential.id for credential in credentials}
         companions = self.session.scalars(
-            select(IssuedCredential).where(IssuedCredential.companion_of.in_(ids))
+            select(IssuedCredential).where(
+                IssuedCredential.companion_of.in_(ids),
+                IssuedCredential.state != "revoked",  # a replaced companion copy has no fate left to share
+            )
         )
         return [*credentials, *(c for c in companions if c.id not in ids)]
 
