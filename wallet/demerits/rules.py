@@ -42,6 +42,7 @@ class DemeritRules:
     timezone: str  # whose calendar gives an offence its date
     counting_months: int  # how long points count towards a threshold
     shown_months: int  # how long the app shows them
+    licence_categories: dict[str, str]  # a driver licence's licence_type claim → its category here
     thresholds: dict[str, int]  # by licence category
     bands: dict[str, tuple[Band, ...]]  # by category, highest band first
     double_periods: tuple[DoubleDemeritPeriod, ...]
@@ -60,6 +61,7 @@ NSW = DemeritRules(
     timezone="Australia/Sydney",
     counting_months=36,
     shown_months=40,
+    licence_categories={"learner": "learner", "P1": "P1", "P2": "P2", "unrestricted": "unrestricted"},
     thresholds={
         "learner": 4,
         "P1": 4,
@@ -123,6 +125,12 @@ class Offence:
 def balance(offences: Iterable[Offence], today: date, rules: DemeritRules) -> int:
     """Points that count today: those whose offence happened in the counting window."""
     return sum(o.points for o in offences if o.offence_date <= today <= counts_until(o.offence_date, rules))
+
+
+def category_of_licence(licence_type: str | None, rules: DemeritRules) -> str:
+    """The category a licence type counts as; a licence type the table does not know counts as the
+    full (unrestricted) licence, the one with the most lenient threshold it names."""
+    return rules.licence_categories.get(licence_type or "", "unrestricted")
 
 
 def threshold(category: str, rules: DemeritRules) -> int:

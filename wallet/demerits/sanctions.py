@@ -109,8 +109,10 @@ class Sanctions:
         )
 
     def _apply(self, person_id: uuid.UUID, *, reason: str, actor: Actor) -> None:
-        """Make the licence's status say what the person's sanctions say now."""
-        person = self.session.get(Person, person_id)
+        """Make the licence's status say what the person's sanctions say now. The person's row is locked
+        first, so that two changes for one person (one ending a sanction, one imposing another) take turns
+        and the later one writes the status from what both did."""
+        person = self.session.get(Person, person_id, with_for_update=True, populate_existing=True)
         if person is None:
             raise ValueError(f"no person record {person_id}")
         state = "suspended" if self.active_for(person_id) else "valid"

@@ -20,9 +20,6 @@ from wallet.fines.models import Fine
 from wallet.issuance.models import CredentialAuthorisation
 from wallet.links.models import PersonIdentifier
 
-# The licence_type claim of a driver licence, as the threshold table names the categories.
-CATEGORY_OF_LICENCE_TYPE = {"learner": "learner", "P1": "P1", "P2": "P2", "unrestricted": "unrestricted"}
-
 
 @dataclass(frozen=True, slots=True)
 class Standing:
@@ -169,8 +166,7 @@ class DemeritService:
             .order_by(CredentialAuthorisation.created_at.desc())
             .limit(1)
         ).first()
-        licence_type = (claims or {}).get("licence_type", "unrestricted")
-        return CATEGORY_OF_LICENCE_TYPE.get(licence_type, "unrestricted")
+        return rules.category_of_licence((claims or {}).get("licence_type"), self.rules)
 
     def _suspend_if_over(self, person_id: uuid.UUID, *, today: date, actor: Actor) -> Sanction | None:
         counting = self._unspent(person_id)

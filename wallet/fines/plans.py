@@ -8,7 +8,6 @@ of its own through the payments engine; the last one pays the fine.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 from wallet.audit.service import Actor
 from wallet.demerits.rules import add_months
@@ -18,8 +17,6 @@ from wallet.fines.models import Fine
 from wallet.fines.rules import FineEvent, next_instalment
 from wallet.fines.service import FineService
 from wallet.payments.models import Payment
-
-FIRST_DUE = timedelta(days=14)
 
 
 class Plans:
@@ -41,7 +38,7 @@ class Plans:
                 f"A plan has 2 to {table.plan_max_instalments} instalments of at least "
                 f"${table.plan_min_instalment_cents / 100:.2f}; ${total / 100:.2f} is owed."
             )
-        first = fines.today + FIRST_DUE
+        first = fines.today + table.plan_first_due
         fine.plan = {
             "instalments": [
                 {"amount_cents": amount, "due": add_months(first, i).isoformat()}

@@ -149,6 +149,7 @@ class FineRules:
     nominee_period: timedelta  # for the nominated driver to deal with the notice sent to them
     plan_min_instalment_cents: int
     plan_max_instalments: int
+    plan_first_due: timedelta  # from approval to the first instalment; the rest follow monthly
 
     def today(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.timezone)).date()
@@ -174,6 +175,7 @@ NSW = FineRules(
     nominee_period=timedelta(days=21),
     plan_min_instalment_cents=20_00,
     plan_max_instalments=24,
+    plan_first_due=timedelta(days=14),
 )
 
 

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
@@ -69,17 +70,30 @@ class FineService:
 
     def lodge(self, agency_id: uuid.UUID, notice: Notice, *, actor: Actor) -> tuple[Fine, bool]:
         """Lodge a notice; the same notice again is not a second fine. Returns (fine, created)."""
-        earlier = self.session.scalars(
-            select(Fine).where(Fine.agency_id == agency_id, Fine.notice_number == notice.notice_number)
-        ).first()
+        earlier = self._lodged(agency_id, notice)
         if earlier is not None:
-            if earlier.lodged_digest != notice.fingerprint():
-                raise NoticeNumberTaken(f"Notice {notice.notice_number} was lodged with other details.")
             return earlier, False
-        fine = self.new_fine(agency_id, self._recipient(notice), notice)
+        recipient = self._recipient(notice)
+        try:
+            with self.session.begin_nested():  # the same notice lodged twice at once: the second one loses
+                fine = self.new_fine(agency_id, recipient, notice)
+        except IntegrityError:
+            again = self._lodged(agency_id, notice)
+            if again is None:
+                raise
+            return again, False
         self._audit("fine_lodged", fine, actor, notice_number=notice.notice_number)
         self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {fine.due_date:%-d %B %Y}.")
         return fine, True
+
+    def _lodged(self, agency_id: uuid.UUID, notice: Notice) -> Fine | None:
+        """The fine already lodged with this notice number; raises NoticeNumberTaken if it differs."""
+        earlier = self.session.scalars(
+            select(Fine).where(Fine.agency_id == agency_id, Fine.notice_number == notice.notice_number)
+        ).first()
+        if earlier is not None and earlier.lodged_digest != notice.fingerprint():
+            raise NoticeNumberTaken(f"Notice {notice.notice_number} was lodged with other details.")
+        return earlier
 
     def of_account(self, account_id: uuid.UUID, *, state: str | None = None) -> list[Fine]:
         query = (
@@ -93,10 +107,14 @@ class FineService:
         return list(self.session.scalars(query))
 
     def for_account(self, account_id: uuid.UUID, fine_id: uuid.UUID, *, lock: bool = False) -> Fine:
-        query = select(Fine).where(Fine.id == fine_id)
-        fine = self.session.scalars(query.with_for_update() if lock else query).first()
-        person = None if fine is None else self.session.get(Person, fine.person_id)
-        if fine is None or person is None or person.account_id != account_id:
+        # Ownership in the query itself, so that a lock is only ever taken on the caller's own fine.
+        query = (
+            select(Fine)
+            .join(Person, Person.id == Fine.person_id)
+            .where(Fine.id == fine_id, Person.account_id == account_id)
+        )
+        fine = self.session.scalars(query.with_for_update(of=Fine) if lock else query).first()
+        if fine is None:
             raise NotFound("No such fine.")
         return fine
 

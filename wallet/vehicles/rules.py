@@ -32,6 +32,7 @@ class Concession:
 @dataclass(frozen=True, slots=True)
 class RegoRules:
     region: str
+    timezone: str  # whose calendar registration days are counted in
     annual_fee_cents: int  # the registration fee, all vehicles
     tax_bands: dict[str, tuple[WeightBand, ...]]  # by vehicle type, lightest band first
     short_term_admin_cents: dict[int, int]  # by term in months: the cost of renewing more often
@@ -45,6 +46,7 @@ class RegoRules:
 
 NSW = RegoRules(
     region="NSW",
+    timezone="Australia/Sydney",
     annual_fee_cents=79_00,
     tax_bands={
         "car": (
@@ -200,6 +202,7 @@ def renewal_needs(facts: RenewalFacts, term_months: int, today: date, rules: Reg
     _, last = renewal_period(facts.expiry, term_months)
     if facts.ctp_until is None or facts.ctp_until < last:
         needs.append(f"CTP insurance (green slip) must cover the new period, to {last:%-d %B %Y}.")
+    # The register knows the year of manufacture only, so age is counted in calendar years.
     if today.year - facts.year > rules.inspection_age_years:
         inspected = facts.last_passed_inspection
         if inspected is None or today - inspected > rules.inspection_valid:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
+from wallet.demerits.rules import add_months
 from wallet.errors import NotFound
 from wallet.issuance.models import IssuedCredential
 from wallet.notifications.service import notify_person
@@ -24,8 +25,6 @@ from wallet.vehicles.errors import RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 
-TIMEZONE = ZoneInfo("Australia/Sydney")  # whose calendar registration days are counted in
-
 
 class VehicleService:
     def __init__(self, session: Session, *, clock: Clock, rules: RegoRules = rules.NSW) -> None:
@@ -35,7 +34,7 @@ class VehicleService:
 
     @property
     def today(self) -> date:
-        return self.clock.now().astimezone(TIMEZONE).date()
+        return self.clock.now().astimezone(ZoneInfo(self.rules.timezone)).date()
 
     # --- the citizen ------------------------------------------------------------------------------------
 
@@ -50,10 +49,14 @@ class VehicleService:
         )
 
     def for_account(self, account_id: uuid.UUID, vehicle_id: uuid.UUID, *, lock: bool = False) -> Vehicle:
-        query = select(Vehicle).where(Vehicle.id == vehicle_id)
-        vehicle = self.session.scalars(query.with_for_update() if lock else query).first()
-        operator = None if vehicle is None else self.session.get(Person, vehicle.operator_id)
-        if vehicle is None or operator is None or operator.account_id != account_id:
+        # Ownership in the query itself, so that a lock is only ever taken on the caller's own vehicle.
+        query = (
+            select(Vehicle)
+            .join(Person, Person.id == Vehicle.operator_id)
+            .where(Vehicle.id == vehicle_id, Person.account_id == account_id)
+        )
+        vehicle = self.session.scalars(query.with_for_update(of=Vehicle) if lock else query).first()
+        if vehicle is None:
             raise NotFound("No such vehicle.")
         return vehicle
 
@@ -132,8 +135,12 @@ class VehicleService:
     ) -> tuple[int, tuple[date, uuid.UUID] | None]:
         """Send the reminders due in the next batch of vehicles near expiry, after ``after`` (a keyset, so
         vehicles already reminded never hold the queue up). Returns (sent, where to carry on or None)."""
-        horizon = self.today + self.rules.reminders[0][1]
-        query = select(Vehicle).where(Vehicle.expiry <= horizon, Vehicle.status == "current")
+        # From the earliest reminder's day to the end of online renewal: past that, there is nothing to say.
+        horizon = self.today + max(before for _, before in self.rules.reminders)
+        oldest = add_months(self.today, -self.rules.late_renewal)
+        query = select(Vehicle).where(
+            Vehicle.expiry <= horizon, Vehicle.expiry >= oldest, Vehicle.status == "current"
+        )
         if after is not None:
             query = query.where(tuple_(Vehicle.expiry, Vehicle.id) > tuple_(*after))
         due = self.session.scalars(
