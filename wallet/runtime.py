@@ -17,6 +17,7 @@ from wallet.auth.tokens import AccessTokens
 from wallet.clock import Clock
 from wallet.config import Settings
 from wallet.db import Database
+from wallet.demerits import rules as demerit_rules
 from wallet.demerits.sanctions import Sanctions
 from wallet.demerits.service import DemeritService
 from wallet.devices.service import DeviceService
@@ -97,7 +98,12 @@ class Runtime:
         )
 
     def sanctions(self, session: Session) -> Sanctions:
-        return Sanctions(session, now=self.clock.now, statuses=self.issuance(session).statuses)
+        return Sanctions(
+            session,
+            now=self.clock.now,
+            statuses=self.issuance(session).statuses,
+            proof_of_age_stays_valid=demerit_rules.NSW.proof_of_age_stays_valid,
+        )
 
     def demerits(self, session: Session) -> DemeritService:
         return DemeritService(session, sanctions=self.sanctions(session))

@@ -1,8 +1,11 @@
 """A P1 driver pays a camera fine with 4 demerit points and reaches the P1 limit: the licence is suspended
 for 3 months, a police officer's offline check of the licence QR says ``suspended``, and when the suspension
-ends the same licence is valid again (and a fresh copy verifies)."""
+ends the same licence is valid again (and a fresh copy verifies). Its proof-of-age companion follows it,
+unless the policy keeps proof of age valid."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import pytest
 
@@ -14,7 +17,8 @@ from tests.wallet.issuance.conftest import status_of
 from verifier.replay import MemoryReplayCache
 from verifier.statuslist import Status
 from verifier.verify import Verifier
-from wallet.holder.present import POLICE, present
+from wallet.demerits import rules as demerit_rules
+from wallet.holder.present import POLICE, Profile, present, venue
 from wallet.holder.qr import presentation_qr
 from wallet.jobs import run_jobs
 from wallet.notifications.push import LogPusher
@@ -24,18 +28,25 @@ CARD = {"licence_number": "40000001", "card_number": "2040000001"}
 BOTH = ["driver_licence", "proof_of_age"]
 
 
-def police_check(world: World, phone) -> object:
-    """The licence shown as the police QR, scanned and checked offline against the synced bundle."""
-    credential, device = phone.store.pick("driver_licence", now=world.now)
-    qr = presentation_qr(present(credential, device, POLICE, now=world.now).text, level=POLICE.level)
+def police_check(world: World, phone, profile: Profile = POLICE) -> object:
+    """The licence (with ``venue()``, its proof of age) shown as a QR, checked offline against the bundle."""
+    credential, device = phone.store.pick(profile.credential_type, now=world.now)
+    qr = presentation_qr(present(credential, device, profile, now=world.now).text, level=profile.level)
     verifier = Verifier(trust=trust_store(world), replay_cache=MemoryReplayCache())
     return verifier.verify(qr.text, now=world.now, audience="offline")
 
 
-@pytest.mark.parametrize("renewed_first", [False, True], ids=["first-copy", "after-a-refresh"])
+@pytest.mark.parametrize(
+    ("renewed_first", "age_stays_valid"),
+    [(False, False), (True, False), (False, True)],
+    ids=["first-copy", "after-a-refresh", "proof-of-age-kept-by-policy"],
+)
 def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_ends(
-    client, rt, clock, renewed_first
+    client, rt, clock, monkeypatch, renewed_first, age_stays_valid
 ):
+    monkeypatch.setattr(
+        demerit_rules, "NSW", replace(demerit_rules.NSW, proof_of_age_stays_valid=age_stays_valid)
+    )
     for key in ("issuer:transport", "trust-anchor"):
         rt.keystore.ensure_active(key, now=rt.clock.now())
     transport = agency_client(rt, "transport", SCOPES)
@@ -93,6 +104,9 @@ def test_four_points_on_a_p1_licence_suspend_it_offline_until_the_suspension_end
         "suspended",
         ["suspended"],
     )
+    # Proof of age at a venue follows the licence, unless the policy keeps it valid.
+    age = police_check(world, phone, venue())
+    assert (age.valid, age.status) == ((True, "valid") if age_stays_valid else (False, "suspended"))
     licence = phone.copies("driver_licence")[-1]
 
     # The day after the last day of the suspension, the job ends it and the licence is valid again.

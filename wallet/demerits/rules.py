@@ -49,6 +49,8 @@ class DemeritRules:
     doubled_offences: frozenset[str]  # offence codes that double in those periods
     warn_within: int  # warn when this many points or fewer are left before the threshold
     suspension_notice_days: int  # between the notice of suspension and its start
+    # Whether a suspended licence's proof-of-age companion stays valid (as proof of age only).
+    proof_of_age_stays_valid: bool
 
     def __post_init__(self) -> None:
         if set(self.thresholds) != set(self.bands):
@@ -92,6 +94,7 @@ NSW = DemeritRules(
     doubled_offences=frozenset({"SPEED", "PHONE", "SEATBELT", "HELMET"}),
     warn_within=3,
     suspension_notice_days=0,
+    proof_of_age_stays_valid=False,  # NSW: the companion shares the licence's fate
 )
 
 

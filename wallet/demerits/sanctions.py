@@ -26,10 +26,18 @@ HOLDING = ("scheduled", "active")
 
 
 class Sanctions:
-    def __init__(self, session: Session, *, now: Callable[[], datetime], statuses: StatusChanges) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        now: Callable[[], datetime],
+        statuses: StatusChanges,
+        proof_of_age_stays_valid: bool = False,
+    ) -> None:
         self.session = session
         self.now = now
         self.statuses = statuses
+        self.companions_follow = not proof_of_age_stays_valid
 
     def impose(
         self,
@@ -117,7 +125,13 @@ class Sanctions:
             raise ValueError(f"no person record {person_id}")
         state = "suspended" if self.active_for(person_id) else "valid"
         self.statuses.change_for_person(
-            person.agency_id, person_id, LICENCE, state, reason=reason, actor=actor
+            person.agency_id,
+            person_id,
+            LICENCE,
+            state,
+            reason=reason,
+            actor=actor,
+            companions=self.companions_follow,
         )
 
     def _set(self, sanction: Sanction, state: str, actor: Actor) -> None:

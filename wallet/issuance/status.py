@@ -31,13 +31,20 @@ class StatusChanges:
         self.lists = lists
 
     def change(
-        self, credentials: list[IssuedCredential], state: str, *, reason: str, actor: Actor, tell: bool = True
+        self,
+        credentials: list[IssuedCredential],
+        state: str,
+        *,
+        reason: str,
+        actor: Actor,
+        tell: bool = True,
+        companions: bool = True,
     ) -> list[IssuedCredential]:
-        """Move credentials (and their companions) to ``state``.
+        """Move credentials (and, unless ``companions`` is False, their companions) to ``state``.
 
         Raises InvalidTransition, and then nothing moves.
         """
-        affected = self._locked(self._with_companions(credentials))
+        affected = self._locked(self._with_companions(credentials) if companions else credentials)
         for credential in affected:
             if state != credential.state and state not in TRANSITIONS[credential.state]:
                 raise InvalidTransition(f"a {credential.state} credential cannot become {state}")
@@ -83,8 +90,10 @@ class StatusChanges:
         *,
         reason: str,
         actor: Actor,
+        companions: bool = True,
     ) -> list[IssuedCredential]:
-        """Every credential of one type a person holds, and the authorisations they came from."""
+        """Every credential of one type a person holds, and the authorisations they came from; their
+        companions too, unless ``companions`` is False (a policy may keep proof of age valid)."""
         credentials = list(
             self.session.scalars(
                 select(IssuedCredential).where(
@@ -97,7 +106,7 @@ class StatusChanges:
                 )
             )
         )
-        affected = self.change(credentials, state, reason=reason, actor=actor)
+        affected = self.change(credentials, state, reason=reason, actor=actor, companions=companions)
         authorisations = self.session.scalars(
             select(CredentialAuthorisation).where(
                 CredentialAuthorisation.agency_id == agency_id,
