@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import signal
 import sys
 import time
 import traceback
@@ -28,6 +29,7 @@ from bench import (
 )
 from bench.table import outcomes, render
 
+BENCHMARK_SECONDS = 300  # each takes well under a minute; a stuck one must not hold the run
 BENCHMARKS = {
     "verify": bench_verify.run,
     "peers": bench_peers.run,
@@ -66,13 +68,27 @@ def main(names: list[str]) -> int:
     return 1 if any("failed" in outcome for outcome in outcomes(results["results"])) else 0
 
 
+class BenchmarkTimeout(Exception):
+    pass
+
+
 def _run(name: str, run: Callable[[], Any]) -> Any:
-    """The benchmark's figures; a benchmark that breaks is reported as failed and the others still run."""
+    """The benchmark's figures; a benchmark that breaks, or outlasts BENCHMARK_SECONDS, is reported as failed
+    and the others still run (a timeout unwinds it, so its servers and scratch data are cleaned up)."""
+    previous = signal.signal(signal.SIGALRM, _time_up)
+    signal.alarm(BENCHMARK_SECONDS)
     try:
         return run()
     except Exception as e:  # noqa: BLE001 - the top of the run: a failure becomes a row and the exit status
         traceback.print_exc()
         return {"figure": name, "failed": f"{e.__class__.__name__}: {e}"}
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _time_up(_signum: int, _frame: Any) -> None:
+    raise BenchmarkTimeout(f"still running after {BENCHMARK_SECONDS} s")
 
 
 def _load() -> float:
