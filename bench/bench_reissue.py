@@ -4,7 +4,8 @@ On PostgreSQL when one answers on 127.0.0.1:5432 (a scratch schema, dropped afte
 one worker process per core sharing the work, each on credentials of its own compromised key, in the same
 run; the figure is the whole machine's rate, against the single process's. Without PostgreSQL, one process
 on a scratch SQLite file (which takes one writer at a time). Rates count the credentials re-issued after
-each run's first batch, from that batch's end to the last one's: process start and warm-up left out.
+each worker's first batch, from the first batch's end to the last one's: process start and warm-up left
+out.
 
 The machine is shared, so the single process's run also reports the CPU a credential costs, its own and
 its PostgreSQL server process's (read from /proc: the server is local): what the whole machine would do
@@ -56,9 +57,11 @@ class Progress:
     def __call__(self, handled: int) -> None:
         self.batches.append((time.perf_counter(), handled))
 
-    def per_second(self) -> float:
+    def per_second(self, workers: int = 1) -> float:
+        """From the end of the first batch to the end of the last, leaving out each worker's first batch:
+        the other workers' first batches began before that, so this errs low."""
         (first, _), (last, _) = self.batches[0], self.batches[-1]
-        return sum(handled for _, handled in self.batches[1:]) / (last - first)
+        return sum(handled for _, handled in self.batches[workers:]) / (last - first)
 
 
 class ServerCpu:
@@ -204,7 +207,7 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
         )
     rt.db.dispose()
     cpu_per_credential = (cpu[0] / done, cpu[1] / done)
-    return _outcome(backend, workers, single.per_second(), machine.per_second()) | _cpu_figures(
+    return _outcome(backend, workers, single.per_second(), machine.per_second(workers)) | _cpu_figures(
         cpu_per_credential
     )
 
