@@ -8,6 +8,7 @@ from the birthdate at every issuance, display metadata, and the compact companio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import marshmallow as ma
@@ -65,6 +66,10 @@ class CredentialType:
     def zone(self) -> ZoneInfo:
         """The agency's time zone. Raises zoneinfo.ZoneInfoNotFoundError for an unknown name."""
         return ZoneInfo(self.time_zone)  # ZoneInfo keeps one instance per name, so this is a lookup
+
+    def local_date(self, moment: datetime) -> date:
+        """The date at ``moment`` where the issuing agency is: ages and card days are counted there."""
+        return moment.astimezone(self.zone).date()
 
     def vct(self, base_url: str) -> str:
         return f"{base_url}/vct/{self.vct_name}"

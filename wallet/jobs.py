@@ -68,7 +68,7 @@ def run_jobs(rt: Runtime, *, pusher: Pusher | None = None) -> JobReport:
 def _birthdays(rt: Runtime) -> int:
     with rt.db.session() as session, session.begin():
         now = rt.clock.now()
-        marked = mark_birthdays(session, today=now.date(), now=now)
+        marked = mark_birthdays(session, now=now)
         told = {
             (c.person_id, c.credential_type) for c in marked if c.companion_of is None
         }  # companions follow

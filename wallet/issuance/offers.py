@@ -88,7 +88,7 @@ class OfferService:
         if ctype is None or ctype.agency != agency.slug or not ctype.takes_claims:
             raise UnknownCredentialType(f"{agency.slug} does not issue {credential_type!r}")
         try:
-            prepare_claims(ctype, claims, self.clock.now().date())
+            prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
         except ma.ValidationError as e:
             raise ClaimsInvalid(errors=e.messages) from None
         authorisation = CredentialAuthorisation(

@@ -22,8 +22,9 @@ def crossed_a_threshold(thresholds: tuple[int, ...], birthdate: date, signed: da
     return any(before < threshold <= now for threshold in thresholds)
 
 
-def mark_birthdays(session: Session, *, today: date, now: datetime) -> list[IssuedCredential]:
+def mark_birthdays(session: Session, *, now: datetime) -> list[IssuedCredential]:
     """Mark for refresh every live credential whose age claims a birthday has changed, and return them.
+    Birthdays come at midnight where the issuing agency is, not in UTC.
 
     Idempotent: a marked credential is not found again."""
     rows = session.execute(
@@ -39,8 +40,9 @@ def mark_birthdays(session: Session, *, today: date, now: datetime) -> list[Issu
     marked: list[IssuedCredential] = []
     for credential, claims in rows:
         birthdate = date.fromisoformat(str(claims["birthdate"]))
-        thresholds = CATALOG[credential.credential_type].age_thresholds
-        if crossed_a_threshold(thresholds, birthdate, credential.issued_at.date(), today):
+        ctype = CATALOG[credential.credential_type]
+        signed, today = ctype.local_date(credential.issued_at), ctype.local_date(now)
+        if crossed_a_threshold(ctype.age_thresholds, birthdate, signed, today):
             credential.refresh_due_since = now
             marked.append(credential)
     session.flush()

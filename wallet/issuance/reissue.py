@@ -325,7 +325,9 @@ class _Signing:
         key = (old.authorisation_id, old.credential_type)
         if key not in self.claims:
             ctype = CATALOG[old.credential_type]
-            self.claims[key] = prepare_claims(ctype, self.records[old.authorisation_id], self.now.date())
+            self.claims[key] = prepare_claims(
+                ctype, self.records[old.authorisation_id], ctype.local_date(self.now)
+            )
         return self.claims[key]
 
 

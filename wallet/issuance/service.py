@@ -188,7 +188,7 @@ class IssuanceService:
         minted = self.sign(
             agency,
             ctype,
-            prepare_claims(ctype, authorisation.claims, now.date()),
+            prepare_claims(ctype, authorisation.claims, ctype.local_date(now)),
             holder_jwk,
             key=signing_key,
             status=StatusReference(self.signer(agency).uri(status_list.number), credential.status_index),
@@ -262,8 +262,9 @@ class IssuanceService:
 
         Returns how many credentials were marked.
         """
+        ctype = CATALOG[authorisation.credential_type]
         try:
-            prepare_claims(CATALOG[authorisation.credential_type], claims, self.clock.now().date())
+            prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
         except ma.ValidationError as e:
             raise ClaimsInvalid(errors=e.messages) from None
         authorisation.claims = claims
@@ -295,8 +296,9 @@ class IssuanceService:
         )
         for authorisation in authorisations:
             claims = {**authorisation.claims, **record}
+            ctype = CATALOG[authorisation.credential_type]
             try:
-                prepare_claims(CATALOG[authorisation.credential_type], claims, self.clock.now().date())
+                prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
             except ma.ValidationError as e:  # the record no longer fits a credential issued from it
                 raise ClaimsInvalid(errors=e.messages) from None
             authorisation.claims = claims

@@ -88,7 +88,9 @@ def test_a_birthday_marks_the_licence_once_and_tells_the_holder(client, rt, cloc
     holder.accept_offer(offer["credential_offer_uri"], offer["tx_code"], [DeviceKey()])
 
     assert run_jobs(rt, pusher=RecordingPusher()).birthdays == 0  # still 17
-    clock.advance(days=1)
+    clock.advance(
+        hours=4, minutes=30
+    )  # 00:30 on the 23rd in Sydney, where birthdays count; UTC is still on the 22nd
     first = run_jobs(rt, pusher=RecordingPusher())
     second = run_jobs(rt, pusher=RecordingPusher())
 
