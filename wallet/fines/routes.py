@@ -25,9 +25,8 @@ from wallet.fines.schemas import (
 )
 from wallet.fines.service import FineService
 from wallet.http import Blueprint
-from wallet.payments.errors import PaymentDeclined
 from wallet.payments.idempotency import Claim
-from wallet.payments.idempotent import HEADER_DOC, idempotent
+from wallet.payments.idempotent import HEADER_DOC, idempotent, payment_reply
 from wallet.payments.schemas import PaymentSchema
 from wallet.payments.service import Order
 from wallet.runtime import runtime
@@ -86,10 +85,7 @@ def pay(body: dict[str, Any], fine_id: uuid.UUID, claim: Claim) -> Any:
     def order(session: Session) -> Order:
         return rt.fines(session).payment_order(account_id, fine_id, body["amount_cents"])
 
-    payment = rt.payments().pay(account_id, claim.id, order, body["card_token"])
-    if payment.state == "failed":
-        raise PaymentDeclined(f"The card was declined ({payment.failure_code}); try another card.")
-    return payment, 201 if payment.state == "captured" else 202
+    return payment_reply(rt.payments().pay(account_id, claim.id, order, body["card_token"]))
 
 
 @blp.route("/fines/<uuid:fine_id>/payment-plan", methods=["POST"])

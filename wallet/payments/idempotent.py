@@ -18,8 +18,9 @@ from wallet.auth.guards import current_citizen
 from wallet.db import request_session
 from wallet.digests import digest
 from wallet.errors import AppError, app_error_response
-from wallet.payments.errors import IdempotencyKeyMissing
+from wallet.payments.errors import IdempotencyKeyMissing, PaymentDeclined
 from wallet.payments.idempotency import Idempotency
+from wallet.payments.models import Payment
 from wallet.runtime import runtime
 
 HEADER = "Idempotency-Key"
@@ -83,6 +84,13 @@ def idempotent(view: Callable[..., Any]) -> Callable[..., Any]:
         return cast(Response, response)
 
     return wrapper
+
+
+def payment_reply(payment: Payment) -> tuple[Payment, int]:
+    """A money-moving POST's answer: 201 when captured, 202 while undecided; a decline is 402."""
+    if payment.state == "failed":
+        raise PaymentDeclined(f"The card was declined ({payment.failure_code}); try another card.")
+    return payment, 201 if payment.state == "captured" else 202
 
 
 def _replayed(replay: tuple[int, dict[str, Any]]) -> Response:

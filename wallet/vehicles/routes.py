@@ -13,9 +13,8 @@ from wallet.auth.guards import citizen_required, current_citizen
 from wallet.db import request_session
 from wallet.errors import RateLimited
 from wallet.http import Blueprint
-from wallet.payments.errors import PaymentDeclined
 from wallet.payments.idempotency import Claim
-from wallet.payments.idempotent import HEADER_DOC, idempotent
+from wallet.payments.idempotent import HEADER_DOC, idempotent, payment_reply
 from wallet.payments.schemas import PaymentSchema
 from wallet.payments.service import Order
 from wallet.ratelimit import parse_rules
@@ -94,10 +93,7 @@ def renew(body: dict[str, Any], vehicle_id: uuid.UUID, claim: Claim) -> Any:
             account_id, vehicle_id, body["term_months"], body["total_cents"]
         )
 
-    payment = rt.payments().pay(account_id, claim.id, order, body["card_token"])
-    if payment.state == "failed":
-        raise PaymentDeclined(f"The card was declined ({payment.failure_code}); try another card.")
-    return payment, 201 if payment.state == "captured" else 202
+    return payment_reply(rt.payments().pay(account_id, claim.id, order, body["card_token"]))
 
 
 @blp.route("/rego-check", methods=["GET"])
