@@ -8,7 +8,7 @@ licence issued to the same key, and shares its fate: a status change of the lice
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -125,7 +125,16 @@ class IssuanceService:
             raise CredentialRequestDenied("the access token does not cover that credential")
         if authorisation.state != "active":
             raise CredentialRequestDenied("the authorisation has been withdrawn")
+        self._not_expired(authorisation)
         return ctype
+
+    def _not_expired(self, authorisation: CredentialAuthorisation) -> None:
+        """A card past its expiry date (on the agency's calendar) gets no new credential: it would be born
+        expired. The agency renews the card (new claims) first."""
+        expiry = authorisation.claims.get("expiry_date")
+        today = CATALOG[authorisation.credential_type].local_date(self.clock.now())
+        if expiry is not None and date.fromisoformat(str(expiry)) < today:
+            raise CredentialRequestDenied(f"the card expired on {expiry}; it must be renewed first")
 
     def _proven_keys(self, proofs: list[str], issuer: str) -> list[ProvenKey]:
         if not proofs:

@@ -210,3 +210,16 @@ def test_a_withdrawn_authorisation_is_denied(client, rt, token, offer, forge, no
         "credential_request_denied",
         nonce=nonce,
     )
+
+
+def test_a_card_past_its_expiry_date_is_denied_a_new_credential(client, rt, token, offer, forge, nonce):
+    with rt.db.session() as session:  # the card expired yesterday in Sydney (the clock: 22 Nov, 20:00 there)
+        authorisation = session.get_one(CredentialAuthorisation, uuid.UUID(offer["authorisation_id"]))
+        authorisation.claims = {**authorisation.claims, "expiry_date": "2026-11-21"}
+        session.commit()
+
+    response = request_credential(client, token, "driver_licence", [forge()])
+
+    assert (response.status_code, response.json["error"]) == (400, "credential_request_denied")
+    assert "expired on 2026-11-21" in response.json["detail"]
+    assert count(rt, IssuedCredential) == 0
