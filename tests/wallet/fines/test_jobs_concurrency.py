@@ -29,7 +29,8 @@ def own_database(tmp_path_factory):
         yield url
 
 
-def test_two_runners_at_once_remind_each_fine_once(settings, own_database):
+def test_two_runners_at_once_remind_each_fine_once(settings, own_database, monkeypatch):
+    monkeypatch.setattr("wallet.jobs.FINE_BATCH", 5)  # 12 fines: each runner goes through several batches
     clock = FrozenClock(datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     machines = [create_app({**settings, "DATABASE_URL": own_database}, clock=clock) for _ in range(2)]
     rt, client = machines[0].extensions["credwallet"], machines[0].test_client()
