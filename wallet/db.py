@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from flask import current_app, g
+from flask import current_app, g, request
 from sqlalchemy import (
     JSON,
     Connection,
@@ -28,6 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+READ_ONLY = "credwallet_read_only"  # an execution option: this connection's transactions only read
+SAFE_METHODS = ("GET", "HEAD")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -75,17 +78,30 @@ class Database:
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
+        event.listen(self._read_sessions, "before_flush", _refuse_flush)
+        event.listen(self._read_sessions, "do_orm_execute", _refuse_statement)
         self.joined: Connection | None = None
 
     def session(self) -> Session:
         return self._sessions()
+
+    def read_session(self) -> Session:
+        """A session that only reads, for GET requests. On SQLite it begins a deferred transaction, so
+        reads do not queue behind writers for the write lock; a write through it is a programming error."""
+        session = self._read_sessions()
+        session.info[READ_ONLY] = True
+        return session
 
     def bind(self, connection: Connection) -> None:
         """Run every session inside ``connection``'s open transaction, committing to savepoints.
 
         Tests use it to roll back everything a test did; a script can use it to make a batch atomic.
         """
-        self._sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
+        for sessions in (self._sessions, self._read_sessions):
+            sessions.configure(bind=connection, join_transaction_mode="create_savepoint")
         self.joined = connection
 
     def ping(self) -> None:
@@ -125,14 +141,40 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_on_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock up front. A deferred transaction that reads, then writes after
     # another connection has committed, fails at once with "database is locked" (busy_timeout cannot help
-    # it), so concurrent requests would fail instead of waiting their turn.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # it), so concurrent requests would fail instead of waiting their turn. A read-only session never
+    # writes, so it begins deferred and reads beside the writer (WAL) instead of queueing for its lock.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
-def request_session() -> Session:
-    """The session of the current request, opened on first use and committed by the app at the end."""
-    if "db_session" not in g:
-        g.db_session = current_app.extensions["credwallet"].db.session()
+class ReadOnlyViolation(RuntimeError):
+    """Something tried to write through a read-only (GET request) session: a programming error."""
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("a read-only session was asked to write (a GET request must not change data)")
+
+
+def _refuse_statement(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyViolation("a read-only session was asked to write (a GET request must not change data)")
+
+
+def request_session(*, writes: bool = False) -> Session:
+    """The session of the current request, opened on first use and committed by the app at the end.
+
+    A GET or HEAD request gets a read-only one, unless its view says it ``writes`` (a cache kept in the
+    database, such as a re-signed status list): the read-only session, which has only read, is then
+    closed and replaced."""
+    db: Database = current_app.extensions["credwallet"].db
+    current: Session | None = g.get("db_session")
+    if current is not None and writes and current.info.get(READ_ONLY):
+        current.close()
+        current = None
+    if current is None:
+        current = db.read_session() if request.method in SAFE_METHODS and not writes else db.session()
+        g.db_session = current
     session: Session = g.db_session
     return session
 

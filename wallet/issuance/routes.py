@@ -234,7 +234,7 @@ def _uuid(value: Any) -> uuid.UUID:
 def status_list(slug: str, number: int) -> Response:
     """A Token Status List (statuslist+jwt), cacheable for its ttl"""
     agency = _agency(slug)
-    service = runtime().issuance(request_session())
+    service = runtime().issuance(request_session(writes=True))  # a stale token is re-signed and kept
     record = service.lists.find(agency.id, number)
     if record is None:
         raise NotFound("No such status list.")

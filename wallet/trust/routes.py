@@ -22,7 +22,7 @@ class TrustUnavailable(AppError):
 
 
 def _trust() -> TrustService:
-    return runtime().trust(request_session())
+    return runtime().trust(request_session(writes=True))  # the status lists in it are re-signed and kept
 
 
 @blp.route("/trust-bundle", methods=["GET"])
