@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,11 @@ from wallet.accounts.models import Account
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, AgencyClient
 from wallet.audit.service import Actor
+from wallet.fines.service import Notice
 from wallet.issuance.models import CredentialAuthorisation
 from wallet.links.service import record_identifiers
 from wallet.runtime import Runtime
+from wallet.vehicles.register import VehicleRecord, VehicleRegister
 
 DEMO_EMAIL = "demo@credwallet.example"
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the published password of a development-only account
@@ -135,6 +137,53 @@ def _citizen(session: Session, rt: Runtime) -> None:
             claims=LICENCE_CLAIMS,
             created_at=rt.clock.now(),
         )
+    )
+    session.flush()
+    _fine_and_car(session, rt)
+
+
+def _fine_and_car(session: Session, rt: Runtime) -> None:
+    """Something for the app to show beside the licence: a camera fine to pay, and a car due for renewal."""
+    fines = rt.fines(session)
+    today = fines.today
+    notice = Notice(
+        notice_number="4000000001",
+        licence_number=LICENCE_CLAIMS["licence_number"],
+        plate=None,
+        offence_code="SPEED-74704",
+        offence_description="Exceed speed limit by more than 10 km/h",
+        offence_at=rt.clock.now() - timedelta(days=10),
+        place="Great Western Highway, Blaxland",
+        detection="camera",
+        amount_cents=41_000,
+        points=3,
+        due_date=today + timedelta(days=21),
+    )
+    fines.lodge(rt.agencies(session).find_agency("revenue").id, notice, actor=OPERATOR)
+    register = VehicleRegister(rt.vehicles(session))
+    car = VehicleRecord(
+        plate="DEMO01",
+        vin="6T1BF3FK50X000001",
+        make="Toyota",
+        model="Corolla",
+        year=today.year - 3,
+        body_type="Sedan",
+        vehicle_type="car",
+        tare_kg=1300,
+        operator_licence=LICENCE_CLAIMS["licence_number"],
+        expiry=today + timedelta(days=30),
+        status="current",
+    )
+    vehicle = register.register(rt.agencies(session).find_agency("transport").id, car, actor=OPERATOR)
+    register.add_ctp(
+        vehicle,
+        {
+            "insurer": "Demo Insurance",
+            "policy_number": "CTP-DEMO-1",
+            "starts_on": car.expiry - timedelta(days=30),
+            "ends_on": car.expiry + timedelta(days=366),
+        },
+        actor=OPERATOR,
     )
 
 

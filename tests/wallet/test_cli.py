@@ -256,6 +256,13 @@ def test_init_demo_twice_changes_nothing_and_prints_working_credentials(home):
         me = client.get("/v1/accounts/me", headers=bearer(tokens["access_token"]))
         assert me.status_code == 200
         assert me.json["email"] == DEMO_EMAIL
+        # Beside the licence, a camera fine to pay and a car due for renewal, once however often init runs.
+        fines = client.get("/v1/fines", headers=bearer(tokens["access_token"])).json
+        cars = client.get("/v1/vehicles", headers=bearer(tokens["access_token"])).json
+        assert [(f["state"], f["owed_cents"]) for f in fines] == [("issued", 41_000)]
+        assert [(c["plate"], c["status"], c["can_renew_online"]) for c in cars] == [
+            ("DEMO01", "due_soon", True)
+        ]
 
 
 def test_init_demo_is_refused_in_production(home):
