@@ -24,9 +24,12 @@ $(VENV)/.installed-test: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) install --quiet -c constraints.txt -e '.[test]'
 	@touch $@
 
+# The public URL follows HOST and PORT (issuer URLs, the printed curl lines) unless it is set already.
+DEV_ENV := CREDWALLET_ENV=development CREDWALLET_PUBLIC_URL=$${CREDWALLET_PUBLIC_URL:-http://$(HOST):$(PORT)}
+
 run: $(VENV)/.installed-run
-	CREDWALLET_ENV=development $(BIN)/credwallet init --demo
-	CREDWALLET_ENV=development $(BIN)/credwallet serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(DEV_ENV) $(BIN)/credwallet init --demo
+	$(DEV_ENV) $(BIN)/credwallet serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 test: lint typecheck pytest
 
