@@ -11,7 +11,6 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import click
@@ -35,7 +34,7 @@ class LazyGroup(click.Group):
     """Subcommands named here load their module only when invoked, so that ``credwallet verify`` on a
     staff device never imports the holder or server code that other subcommands need."""
 
-    lazy: ClassVar[dict[str, str]] = {"holder": "wallet.holder.cli:holder"}
+    lazy: ClassVar[dict[str, str]] = {"holder": "wallet.holder.cli:holder", "keys": "wallet.cli_keys:keys"}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted([*super().list_commands(ctx), *self.lazy])
@@ -55,7 +54,7 @@ def main() -> None:
 
 
 @contextmanager
-def _runtime() -> Iterator[Runtime]:
+def cli_runtime() -> Iterator[Runtime]:
     """Settings from the environment, the runtime built on them; any known failure becomes a CliError."""
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -80,12 +79,12 @@ def _runtime() -> Iterator[Runtime]:
 
 
 @contextmanager
-def _transaction(rt: Runtime) -> Iterator[Session]:
+def transaction(rt: Runtime) -> Iterator[Session]:
     with rt.db.session() as session, session.begin():
         yield session
 
 
-def _operator() -> Any:
+def operator() -> Any:
     from wallet.audit.service import Actor
 
     return Actor("operator", OPERATOR_ID)
@@ -129,11 +128,11 @@ def init(demo: bool) -> None:
     from wallet import demo as demo_data
     from wallet.migrate import upgrade
 
-    with _runtime() as rt:
+    with cli_runtime() as rt:
         if demo and rt.settings.is_production:
             raise CliError("demo data is for development only")
         upgrade(rt.db.engine)
-        with _transaction(rt) as session:
+        with transaction(rt) as session:
             credentials = demo_data.load(session, rt) if demo else None
             _ensure_keys(rt, session)
         click.echo("Database migrated; keys in place.")
@@ -165,7 +164,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     from wallet.migrate import upgrade
 
-    with _runtime() as rt:
+    with cli_runtime() as rt:
         upgrade(rt.db.engine, revision)
         click.echo(f"Database at {revision}.")
 
@@ -184,7 +183,7 @@ def agency_create(slug: str, name: str) -> None:
 
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,62}", slug):
         raise CliError("SLUG must be lower-case letters, digits and dashes")
-    with _runtime() as rt, _transaction(rt) as session:
+    with cli_runtime() as rt, transaction(rt) as session:
         rt.agencies(session).create_agency(slug=slug, name=name)
         rt.keystore.ensure_active(f"issuer:{slug}", now=rt.clock.now())
     click.echo(f"Agency {slug} created.")
@@ -196,148 +195,13 @@ def agency_create(slug: str, name: str) -> None:
 @click.option("--scope", "scopes", multiple=True, required=True, help="A scope to grant; repeatable.")
 def agency_create_client(slug: str, name: str, scopes: tuple[str, ...]) -> None:
     """Provision an OAuth client for agency SLUG. The secret is printed once and never again."""
-    with _runtime() as rt, _transaction(rt) as session:
+    with cli_runtime() as rt, transaction(rt) as session:
         service = rt.agencies(session)
-        new = service.create_client(service.find_agency(slug), name=name, scopes=scopes, actor=_operator())
+        new = service.create_client(service.find_agency(slug), name=name, scopes=scopes, actor=operator())
     click.echo(f"client_id:     {new.client.client_id}")
     click.echo(f"client_secret: {new.secret}")
     click.echo(f"scopes:        {new.client.scopes}")
     click.echo("Store the secret now: it is kept only as a digest and cannot be shown again.", err=True)
-
-
-@main.group()
-def keys() -> None:
-    """Signing keys."""
-
-
-@keys.command("list")
-@click.argument("purpose")
-def keys_list(purpose: str) -> None:
-    """List the keys of PURPOSE (service-tokens, trust-anchor, issuer:SLUG)."""
-    with _runtime() as rt:
-        for info in rt.keystore.list_keys(purpose):
-            until = f" published until {info.publish_until:%Y-%m-%d %H:%M}Z" if info.publish_until else ""
-            click.echo(f"{info.kid}  {info.state}  created {info.created_at:%Y-%m-%d %H:%M}Z{until}")
-
-
-@keys.command("rotate")
-@click.argument("purpose", required=False)
-@click.option("--issuer", "issuer", metavar="AGENCY", help="Rotate this agency's issuer key (issuer:AGENCY).")
-@click.option(
-    "--publish-days",
-    default=31,
-    show_default=True,
-    type=click.IntRange(1, 3650),
-    help="How long the retired key stays published: at least the lifetime of what it signed.",
-)
-def keys_rotate(purpose: str | None, issuer: str | None, publish_days: int) -> None:
-    """Make a new active key for PURPOSE (or --issuer AGENCY); the old one is retired but stays published.
-
-    New credentials are signed with the new key at once; those signed with the old one keep verifying
-    until they expire, as long as --publish-days covers their lifetime (30 days).
-    """
-    from wallet.audit.service import record
-
-    if (purpose is None) == (issuer is None):
-        raise CliError("name either PURPOSE or --issuer AGENCY")
-    purpose = purpose or f"issuer:{issuer}"
-    with _runtime() as rt, _transaction(rt) as session:
-        now = rt.clock.now()
-        key = rt.keystore.rotate(purpose, now=now, publish_for=timedelta(days=publish_days))
-        record(
-            session,
-            event="key_rotated",
-            actor=_operator(),
-            at=now,
-            subject=("key", key.kid),
-            purpose=purpose,
-            publish_days=publish_days,
-        )
-    click.echo(f"New active key for {purpose}: {key.kid}")
-
-
-@keys.command("revoke")
-# An option, not an argument: a kid is base64url and may begin with "-", which click would read as a flag.
-@click.option("--kid", required=True, metavar="KID", help="The compromised key, as `keys list` shows it.")
-@click.option(
-    "--issuer", "issuer", required=True, metavar="AGENCY", help="The agency whose key was compromised."
-)
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 10_000))
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Processes sharing the work (above 1 needs PostgreSQL).",
-)
-def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
-    """Withdraw a compromised issuer key KID and re-issue everything it signed.
-
-    The key leaves the JWKS at once; each credential it signed is signed anew for the same device and
-    queued for its app, and the old one is revoked. Runs in batches, each its own transaction; if
-    interrupted, run the same command again to carry on.
-    """
-    from wallet.audit.service import record
-
-    with _runtime() as rt:
-        if workers > 1 and rt.db.engine.dialect.name != "postgresql":
-            # SQLite has no SKIP LOCKED, and takes one writer at a time anyway.
-            raise CliError("--workers above 1 needs PostgreSQL; on SQLite run with one worker")
-        with _transaction(rt) as session:
-            rt.agencies(session).find_agency(issuer)
-            if _withdraw(rt, f"issuer:{issuer}", kid):
-                record(
-                    session,
-                    event="key_revoked",
-                    actor=_operator(),
-                    at=rt.clock.now(),
-                    subject=("key", kid),
-                    purpose=f"issuer:{issuer}",
-                )
-            total = _reissuer(rt, session).remaining(rt.agencies(session).find_agency(issuer), kid)
-        done = _reissue_all(rt, issuer, kid, batch_size, total, workers)
-    click.echo(f"Key {kid} withdrawn; {done} credentials re-issued and queued for their holders.")
-
-
-def _withdraw(rt: Runtime, purpose: str, kid: str) -> bool:
-    """Revoke the key unless an earlier, interrupted run already did. Returns whether it did now."""
-    from keys import KeyState
-
-    states = {info.kid: info.state for info in rt.keystore.list_keys(purpose)}
-    if states.get(kid) == KeyState.REVOKED:
-        click.echo(f"Key {kid} was already withdrawn; carrying on with the re-issue.")
-        return False
-    rt.keystore.revoke(purpose, kid, now=rt.clock.now())
-    return True
-
-
-def _reissuer(rt: Runtime, session: Session) -> Any:
-    from wallet.issuance.reissue import Reissuer
-
-    return Reissuer(rt.issuance(session))
-
-
-def _reissue_all(rt: Runtime, issuer: str, kid: str, batch_size: int, total: int, workers: int) -> int:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from wallet.issuance.reissue_runner import run_batches, run_workers
-
-    with click.progressbar(length=total, label="Re-issuing", file=sys.stderr) as bar:
-        if workers == 1:
-            return run_batches(rt, issuer, kid, size=batch_size, actor=_operator(), progress=bar.update)
-        try:
-            return run_workers(
-                rt.settings,
-                rt.clock,
-                issuer,
-                kid,
-                workers=workers,
-                size=batch_size,
-                actor=_operator(),
-                progress=bar.update,
-            )
-        except BrokenProcessPool as e:
-            raise CliError("a re-issue worker stopped; run the same command again to carry on") from e
 
 
 @main.group()
@@ -353,7 +217,7 @@ def jobs_run() -> None:
     """
     from wallet.jobs import run_jobs
 
-    with _runtime() as rt:
+    with cli_runtime() as rt:
         click.echo(run_jobs(rt).summary())
 
 
@@ -373,7 +237,7 @@ def trust_export(out: str) -> None:
     """Write the signed trust bundle (what GET /v1/trust-bundle serves) to a file."""
     from pathlib import Path
 
-    with _runtime() as rt, _transaction(rt) as session:
+    with cli_runtime() as rt, transaction(rt) as session:
         bundle = rt.trust(session).bundle()
     Path(out).write_text(bundle.token + "\n", encoding="ascii")
     click.echo(f"Trust bundle written to {out}.")
@@ -384,7 +248,7 @@ def trust_anchor_jwks() -> None:
     """Print the trust-anchor public keys that verifiers pin (--anchor FILE)."""
     import json
 
-    with _runtime() as rt, _transaction(rt) as session:
+    with cli_runtime() as rt, transaction(rt) as session:
         click.echo(json.dumps(rt.trust(session).anchor_jwks(), indent=2))
 
 
