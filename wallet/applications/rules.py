@@ -14,21 +14,7 @@ from zoneinfo import ZoneInfo
 
 # The card's own age_over_NN claims are computed with this, so the rules and the card never disagree.
 from issuers.sdjwt import age_on
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+from wallet.wording import long_date
 
 
 class Outcome(StrEnum):
@@ -162,8 +148,3 @@ def anniversary(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:
         return date(day.year + years, 3, 1)
-
-
-def long_date(day: date) -> str:
-    """ "1 March 2027": spelled out, not locale dependent, so the explanation cannot be misread."""
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"

@@ -20,6 +20,7 @@ from wallet.audit.service import Actor, record
 from wallet.demerits.models import Sanction
 from wallet.issuance.status import StatusChanges
 from wallet.notifications.service import notify_person
+from wallet.wording import long_date
 
 LICENCE = "driver_licence"
 HOLDING = ("scheduled", "active")
@@ -153,7 +154,7 @@ class Sanctions:
 
 
 def _period(starts_on: date, ends_on: date | None) -> str:
-    start = f"{starts_on:%-d %B %Y}"
+    start = long_date(starts_on)
     if ends_on is None:
         return f"From {start} until the fine is paid or a payment plan is agreed."
-    return f"From {start} to {ends_on:%-d %B %Y} inclusive."
+    return f"From {start} to {long_date(ends_on)} inclusive."

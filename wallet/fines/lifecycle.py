@@ -22,6 +22,7 @@ from wallet.fines.rules import DEADLINE_EVENTS, FineEvent, FineState
 from wallet.fines.service import FineService
 from wallet.payments.models import Payment
 from wallet.payments.service import in_flight
+from wallet.wording import dollars, long_date
 
 JOB = Actor(type="operator", id="jobs")
 
@@ -67,15 +68,14 @@ class FineLifecycle:
         event = rules.due_step(FineState(fine.state), fine.deadline or today, today)
         if event is None:
             return
-        person = self.session.get(Person, fine.person_id)
-        age = age_on(person.birthdate, today) if person is not None else self.fines.rules.adult_age
+        age = age_on(self.session.get_one(Person, fine.person_id).birthdate, today)
         fee = rules.step_fee(event, self.fines.rules, age=age)
         if fee is not None and all(line["kind"] != fee.kind for line in fine.fees):  # once per fine
             line = {"kind": fee.kind, "amount_cents": fee.amount_cents, "explanation": fee.explanation}
             fine.fees = [*fine.fees, {**line, "added_on": today.isoformat()}]
         fine.deadline = rules.next_deadline(event, today, self.fines.rules)
         self.fines.move(fine, event, JOB)
-        self._tell_step(fine, event)
+        self._tell_step(fine, event, fine.deadline)
         if event is FineEvent.ENFORCE:
             self.sanctions.impose(
                 fine.person_id,
@@ -88,26 +88,23 @@ class FineLifecycle:
                 actor=JOB,
             )
 
-    def _tell_step(self, fine: Fine, event: FineEvent) -> None:
-        owed = f"${self.fines.owed_cents(fine) / 100:,.2f}"
-        if event is FineEvent.REMIND:
-            self.fines.tell(
-                fine,
-                "fine_reminder",
-                "Reminder: your fine is unpaid",
-                f"Pay {owed} by {fine.deadline:%-d %B %Y}.",
-            )
-        elif event is FineEvent.MAKE_OVERDUE:
-            self.fines.tell(
-                fine,
-                "fine_overdue",
-                "Your fine is overdue",
-                f"An enforcement fee was added; pay {owed} by {fine.deadline:%-d %B %Y}.",
-            )
-        else:
+    def _tell_step(self, fine: Fine, event: FineEvent, pay_by: date | None) -> None:
+        owed = dollars(self.fines.owed_cents(fine))
+        if pay_by is None:  # enforcement: no deadline left
             self.fines.tell(
                 fine,
                 "fine_enforcement",
                 "Your fine is being enforced",
                 f"{owed} is owed; your licence is suspended until it is paid or a plan is agreed.",
+            )
+        elif event is FineEvent.REMIND:
+            self.fines.tell(
+                fine, "fine_reminder", "Reminder: your fine is unpaid", f"Pay {owed} by {long_date(pay_by)}."
+            )
+        else:
+            self.fines.tell(
+                fine,
+                "fine_overdue",
+                "Your fine is overdue",
+                f"An enforcement fee was added; pay {owed} by {long_date(pay_by)}.",
             )

@@ -11,6 +11,7 @@ from wallet.fines.errors import NotNominable, StatutoryDeclarationRequired
 from wallet.fines.models import Fine
 from wallet.fines.rules import FineEvent
 from wallet.fines.service import FineService, Notice
+from wallet.wording import long_date
 
 
 class Nominations:
@@ -39,7 +40,7 @@ class Nominations:
             moved,
             "fine_issued",
             "You have been nominated as the driver",
-            f"Pay by {moved.due_date:%-d %B %Y}.",
+            f"Pay by {long_date(moved.due_date)}.",
         )
         return fine
 

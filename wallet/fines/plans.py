@@ -17,6 +17,7 @@ from wallet.fines.models import Fine
 from wallet.fines.rules import FineEvent, next_instalment
 from wallet.fines.service import FineService
 from wallet.payments.models import Payment
+from wallet.wording import dollars, long_date
 
 
 class Plans:
@@ -36,7 +37,7 @@ class Plans:
         ):
             raise PlanRefused(
                 f"A plan has 2 to {table.plan_max_instalments} instalments of at least "
-                f"${table.plan_min_instalment_cents / 100:.2f}; ${total / 100:.2f} is owed."
+                f"{dollars(table.plan_min_instalment_cents)}; {dollars(total)} is owed."
             )
         first = fines.today + table.plan_first_due
         fine.plan = {
@@ -56,7 +57,7 @@ class Plans:
             fine,
             "fine_payment_plan",
             "Payment plan approved",
-            f"{count} instalments; the first is due {first:%-d %B %Y}.",
+            f"{count} instalments; the first is due {long_date(first)}.",
         )
         return fine
 
@@ -73,7 +74,7 @@ class Plans:
                 fine,
                 "fine_instalment_paid",
                 f"Instalment {number} paid",
-                f"Next: ${amount / 100:,.2f} by {due:%-d %B %Y}.",
+                f"Next: {dollars(amount)} by {long_date(due)}.",
             )
             return False
         return True

@@ -32,6 +32,7 @@ from wallet.payments.errors import AmountChanged, PaymentInProgress
 from wallet.payments.service import Order, in_flight
 from wallet.payments.upkeep import mark_refunds_due
 from wallet.vehicles.models import Vehicle
+from wallet.wording import long_date
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +84,7 @@ class FineService:
                 raise
             return again, False
         self._audit("fine_lodged", fine, actor, notice_number=notice.notice_number)
-        self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {fine.due_date:%-d %B %Y}.")
+        self.tell(fine, "fine_issued", "You have a new fine", f"Pay by {long_date(fine.due_date)}.")
         return fine, True
 
     def _lodged(self, agency_id: uuid.UUID, notice: Notice) -> Fine | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from wallet.demerits.rules import add_months
+from wallet.wording import long_date
 
 TERMS = (3, 6, 12)
 
@@ -196,12 +197,12 @@ def renewal_needs(facts: RenewalFacts, term_months: int, today: date, rules: Reg
         return ["The registration is suspended: it cannot be renewed until the suspension ends."]
     needs = []
     if today < facts.expiry - rules.due_soon:
-        needs.append(f"Renewal opens on {facts.expiry - rules.due_soon:%-d %B %Y}.")
+        needs.append(f"Renewal opens on {long_date(facts.expiry - rules.due_soon)}.")
     if today > add_months(facts.expiry, rules.late_renewal):
         needs.append(f"Expired more than {rules.late_renewal} months ago: renew at a service centre.")
     _, last = renewal_period(facts.expiry, term_months)
     if facts.ctp_until is None or facts.ctp_until < last:
-        needs.append(f"CTP insurance (green slip) must cover the new period, to {last:%-d %B %Y}.")
+        needs.append(f"CTP insurance (green slip) must cover the new period, to {long_date(last)}.")
     # The register knows the year of manufacture only, so age is counted in calendar years.
     if today.year - facts.year > rules.inspection_age_years:
         inspected = facts.last_passed_inspection

@@ -24,6 +24,7 @@ from wallet.vehicles import rules
 from wallet.vehicles.errors import RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
+from wallet.wording import long_date
 
 
 class VehicleService:
@@ -119,7 +120,7 @@ class VehicleService:
             vehicle.operator_id,
             "registration_renewed",
             "Registration renewed",
-            f"{vehicle.plate} is registered to {last:%-d %B %Y}. Receipt {payment.receipt_number}.",
+            f"{vehicle.plate} is registered to {long_date(last)}. Receipt {payment.receipt_number}.",
         )
 
     # --- the public check and reminders ----------------------------------------------------------------
@@ -231,5 +232,5 @@ def _reminder_text(name: str, vehicle: Vehicle) -> tuple[str, str]:
         return "Registration expires today", f"{vehicle.plate} must not be driven unregistered after today."
     return (
         "Registration due soon",
-        f"{vehicle.plate} expires on {vehicle.expiry:%-d %B %Y}; renew it in the app.",
+        f"{vehicle.plate} expires on {long_date(vehicle.expiry)}; renew it in the app.",
     )
