@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, timezone-aware UTC."""
         ...
+
+
+def local_date(moment: datetime, zone: str) -> date:
+    """The date at ``moment`` on the calendar of IANA ``zone``: rules count their days where they apply
+    (in Sydney a day starts 10 or 11 hours before it does in UTC)."""
+    return moment.astimezone(ZoneInfo(zone)).date()
 
 
 class SystemClock:

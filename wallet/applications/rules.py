@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 # The card's own age_over_NN claims are computed with this, so the rules and the card never disagree.
 from issuers.sdjwt import age_on
+from wallet.clock import local_date
 from wallet.wording import long_date
 
 
@@ -129,7 +129,7 @@ def decide(table: RuleTable, declarations: Declarations, birthdate: date | None,
 def today_in(table: RuleTable, now: datetime) -> date:
     """The date by the table's calendar: in Sydney a day starts 10 or 11 hours before it does in UTC, and a
     birthday with it."""
-    return now.astimezone(ZoneInfo(table.timezone)).date()
+    return local_date(now, table.timezone)
 
 
 def band_for(table: RuleTable, hours: int) -> CardBand:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
+from wallet.clock import local_date
 from wallet.demerits import rules
 from wallet.demerits.models import DemeritEntry, DriverCategory, Sanction
 from wallet.demerits.rules import DemeritRules, Offence
@@ -38,7 +38,7 @@ class DemeritService:
 
     @property
     def today(self) -> date:
-        return self.sanctions.now().astimezone(ZoneInfo(self.rules.timezone)).date()
+        return local_date(self.sanctions.now(), self.rules.timezone)
 
     def licence_holder(self, account_id: uuid.UUID) -> Person | None:
         """The licence holder's record linked to this account, if one is."""
@@ -53,7 +53,7 @@ class DemeritService:
         """Record a paid or upheld fine's points on its offence date, once; then check the threshold."""
         if fine.points <= 0 or self._entry_of(fine.id) is not None:
             return None
-        offence_date = fine.offence_at.astimezone(ZoneInfo(self.rules.timezone)).date()
+        offence_date = local_date(fine.offence_at, self.rules.timezone)
         points, period = rules.points_for(fine.offence_code, offence_date, fine.points, self.rules)
         entry = DemeritEntry(
             id=uuid.uuid4(),

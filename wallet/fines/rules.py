@@ -12,10 +12,11 @@ A review holds the clock: the days on hold are added to the deadline when the re
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from wallet.clock import local_date
 
 
 class FineState(StrEnum):
@@ -152,11 +153,7 @@ class FineRules:
     plan_first_due: timedelta  # from approval to the first instalment; the rest follow monthly
 
     def today(self, now: datetime) -> date:
-        return now.astimezone(ZoneInfo(self.timezone)).date()
-
-    def start_of(self, day: date) -> datetime:
-        """The first instant of ``day`` on this table's calendar, in UTC."""
-        return datetime.combine(day, datetime.min.time(), ZoneInfo(self.timezone)).astimezone(UTC)
+        return local_date(now, self.timezone)
 
 
 NSW = FineRules(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
-from wallet.clock import Clock
+from wallet.clock import Clock, local_date
 from wallet.demerits.rules import add_months
 from wallet.errors import NotFound
 from wallet.issuance.models import IssuedCredential
@@ -35,7 +34,7 @@ class VehicleService:
 
     @property
     def today(self) -> date:
-        return self.clock.now().astimezone(ZoneInfo(self.rules.timezone)).date()
+        return local_date(self.clock.now(), self.rules.timezone)
 
     # --- the citizen ------------------------------------------------------------------------------------
 

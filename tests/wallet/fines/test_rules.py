@@ -478,36 +478,11 @@ def test_today_follows_sydney_across_daylight_saving_changes(now, day):
     assert NSW.today(now) == day
 
 
-@pytest.mark.parametrize(
-    ("day", "instant"),
-    [
-        (date(2026, 4, 5), datetime(2026, 4, 4, 13, 0, tzinfo=UTC)),  # midnight AEDT, the day it ends
-        (date(2026, 4, 6), datetime(2026, 4, 5, 14, 0, tzinfo=UTC)),  # a 25-hour day before
-        (date(2026, 10, 4), datetime(2026, 10, 3, 14, 0, tzinfo=UTC)),  # midnight AEST, the day it starts
-        (date(2026, 10, 5), datetime(2026, 10, 4, 13, 0, tzinfo=UTC)),  # a 23-hour day before
-    ],
-)
-def test_start_of_a_day_is_sydney_midnight_in_utc(day, instant):
-    start = NSW.start_of(day)
-
-    assert start == instant
-    assert start.utcoffset() == timedelta(0)
-
-
-@pytest.mark.parametrize("day", [date(2026, 4, 5), date(2026, 4, 6), date(2026, 10, 4), date(2026, 10, 5)])
-def test_start_of_is_the_first_instant_of_today(day):
-    start = NSW.start_of(day)
-
-    assert NSW.today(start) == day
-    assert NSW.today(start - timedelta(microseconds=1)) == day - timedelta(days=1)
-
-
 def test_another_table_counts_days_in_its_own_time_zone():
     now = datetime(2026, 11, 21, 15, 59, tzinfo=UTC)  # 02:59 in Sydney, 23:59 in Perth
 
     assert NSW.today(now) == date(2026, 11, 22)
     assert OTHER.today(now) == date(2026, 11, 21)
-    assert OTHER.start_of(date(2026, 11, 22)) == datetime(2026, 11, 21, 16, 0, tzinfo=UTC)
 
 
 def test_the_nsw_table():
