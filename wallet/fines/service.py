@@ -120,8 +120,11 @@ class FineService:
         return fine
 
     def for_agency(self, agency_id: uuid.UUID, fine_id: uuid.UUID) -> Fine:
-        fine = self.session.scalars(select(Fine).where(Fine.id == fine_id).with_for_update()).first()
-        if fine is None or fine.agency_id != agency_id:
+        # The agency in the locking query: no agency ever holds a lock on another's fine.
+        fine = self.session.scalars(
+            select(Fine).where(Fine.id == fine_id, Fine.agency_id == agency_id).with_for_update()
+        ).first()
+        if fine is None:
             raise NotFound("No such fine.")
         return fine
 
@@ -176,8 +179,12 @@ class FineService:
             raise FineActionRefused(f"The fine is {fine.state.replace('_', ' ')}, not under review.")
         if event is FineEvent.UPHOLD and fine.deadline is not None and fine.held_since is not None:
             fine.deadline += self.today - fine.held_since
-        fine.review = {**(fine.review or {}), "decision": decision, "explanation": explanation}
-        fine.review["decided_on"] = self.today.isoformat()
+        fine.review = {
+            **(fine.review or {}),
+            "decision": decision,
+            "explanation": explanation,
+            "decided_on": self.today.isoformat(),
+        }
         self.move(fine, event, actor)
         fine.held_from = fine.held_since = None
         if event is FineEvent.UPHOLD:

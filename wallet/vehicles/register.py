@@ -60,10 +60,11 @@ class VehicleRegister:
         return vehicle
 
     def for_agency(self, agency_id: uuid.UUID, vehicle_id: uuid.UUID) -> Vehicle:
+        # The agency in the locking query: no agency ever holds a lock on another's vehicle.
         vehicle = self.vehicles.session.scalars(
-            select(Vehicle).where(Vehicle.id == vehicle_id).with_for_update()
+            select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.agency_id == agency_id).with_for_update()
         ).first()
-        if vehicle is None or vehicle.agency_id != agency_id:
+        if vehicle is None:
             raise NotFound("No such vehicle.")
         return vehicle
 
