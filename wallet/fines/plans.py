@@ -28,17 +28,10 @@ class Plans:
         fines, table = self.fines, self.fines.rules
         fine = fines.for_account(account_id, fine_id, lock=True)
         fines.require(fine, "payment_plan")
-        total = fines.owed_cents(fine)
-        amounts = rules.instalments(total, count) if count >= 2 else []
-        if (
-            count > table.plan_max_instalments
-            or not amounts
-            or min(amounts) < table.plan_min_instalment_cents
-        ):
-            raise PlanRefused(
-                f"A plan has 2 to {table.plan_max_instalments} instalments of at least "
-                f"{dollars(table.plan_min_instalment_cents)}; {dollars(total)} is owed."
-            )
+        try:
+            amounts = rules.plan_instalments(fines.owed_cents(fine), count, table)
+        except ValueError as refused:
+            raise PlanRefused(str(refused)) from None
         first = fines.today + table.plan_first_due
         fine.plan = {
             "instalments": [

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from wallet.clock import local_date
+from wallet.wording import dollars
 
 
 class FineState(StrEnum):
@@ -245,6 +246,17 @@ def allowed_actions(fine: FineFacts, today: date, rules: FineRules) -> list[Acti
     if E.START_PLAN in TRANSITIONS[fine.state]:
         actions.append(Action("payment_plan", None))
     return actions
+
+
+def plan_instalments(total_cents: int, count: int, rules: FineRules) -> list[int]:
+    """The instalments of a plan the rules allow; ValueError says why one is not allowed."""
+    amounts = instalments(total_cents, count) if count >= 2 else []
+    if count > rules.plan_max_instalments or not amounts or min(amounts) < rules.plan_min_instalment_cents:
+        raise ValueError(
+            f"A plan has 2 to {rules.plan_max_instalments} instalments of at least "
+            f"{dollars(rules.plan_min_instalment_cents)}; {dollars(total_cents)} is owed."
+        )
+    return amounts
 
 
 def instalments(total_cents: int, count: int) -> list[int]:

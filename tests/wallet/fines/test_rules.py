@@ -23,6 +23,7 @@ from wallet.fines.rules import (
     due_step,
     instalments,
     next_deadline,
+    plan_instalments,
     step_fee,
 )
 
@@ -492,3 +493,15 @@ def test_the_nsw_table():
     assert NSW.enforcement_fee_cents == 40_00
     assert (NSW.review_window, NSW.nomination_window) == (timedelta(days=60), timedelta(days=90))
     assert frozenset({"camera", "parking"}) == NSW.nominable_detections
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "allowed"),
+    [(51_500, 2, True), (51_500, 24, True), (51_500, 25, False), (51_500, 1, False), (3_999, 2, False)],
+)
+def test_a_plan_is_allowed_only_within_the_tables_limits(total, count, allowed):
+    if allowed:
+        assert sum(plan_instalments(total, count, NSW)) == total
+    else:
+        with pytest.raises(ValueError, match="instalments of at least \\$20.00"):
+            plan_instalments(total, count, NSW)
