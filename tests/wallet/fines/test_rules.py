@@ -503,5 +503,5 @@ def test_a_plan_is_allowed_only_within_the_tables_limits(total, count, allowed):
     if allowed:
         assert sum(plan_instalments(total, count, NSW)) == total
     else:
-        with pytest.raises(ValueError, match="instalments of at least \\$20.00"):
+        with pytest.raises(ValueError, match=r"instalments of at least \$20\.00"):
             plan_instalments(total, count, NSW)
