@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from limits import RateLimitItem
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -32,6 +32,14 @@ from wallet.db import use_once
 from wallet.digests import digest
 from wallet.errors import RateLimited
 from wallet.ratelimit import RateLimiter
+
+# Every app request asks whether its log-in session still holds: one row by key, built once, no object.
+_LIVE_SESSION = select(LoginSession.id).where(
+    LoginSession.id == bindparam("session_id"),
+    LoginSession.account_id == bindparam("account_id"),
+    LoginSession.revoked_at.is_(None),
+    LoginSession.expires_at > bindparam("now"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,13 +154,10 @@ class AccountService:
             self._revoke(login, "logout", actor)
 
     def session_is_active(self, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-        login = self.session.get(LoginSession, session_id)
-        return (
-            login is not None
-            and login.account_id == account_id
-            and login.revoked_at is None
-            and login.expires_at > self.clock.now()
+        found = self.session.scalar(
+            _LIVE_SESSION, {"session_id": session_id, "account_id": account_id, "now": self.clock.now()}
         )
+        return found is not None
 
     def _throttle(self, rules: list[RateLimitItem], *key: str) -> None:
         wait = self.limiter.retry_after(rules, *key)

@@ -2,12 +2,18 @@
 
 Verification pins the algorithm, the type, the issuer and the audience, and requires every claim it relies on,
 so that a credential or a token meant for another audience can never pass as an access token.
+
+An app sends the same token with every request for its whole life, so each process remembers the tokens whose
+signature it has checked (exactly the same text, for the same audience). The signature is then not checked
+again, but everything that can change is: the key must still be published, and the times still hold.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -20,6 +26,7 @@ SERVICE_KEYS = "service-tokens"
 TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type (RFC 9068), not a secret
 REQUIRED_CLAIMS = ["iss", "sub", "aud", "exp", "iat", "jti"]
 LEEWAY = timedelta(seconds=5)
+CHECKED_TOKENS = 2048  # per process (a few MB): more live tokens than a worker sees between two uses of one
 
 
 def own_clock(*require: str) -> Options:
@@ -35,11 +42,21 @@ class InvalidAccessToken(Exception):
     """The token is malformed, forged, expired, or not meant for this audience."""
 
 
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A token whose signature, type, issuer, audience and claims were found good, under key ``kid``."""
+
+    kid: str
+    claims: dict[str, Any]
+
+
 class AccessTokens:
     def __init__(self, *, keystore: KeyStore, issuer: str, clock: Clock) -> None:
         self._keystore = keystore
         self._issuer = issuer
         self._clock = clock
+        self._checked: dict[tuple[str, str], _Checked] = {}
+        self._remembering = threading.Lock()  # a server may run requests in threads
 
     def mint(self, *, subject: str, audience: str, ttl: int, **claims: Any) -> str:
         """A signed access token for ``subject``, valid ``ttl`` seconds, with ``claims`` added."""
@@ -57,14 +74,23 @@ class AccessTokens:
 
     def verify(self, token: str, *, audience: str) -> dict[str, Any]:
         """The token's claims. Raises InvalidAccessToken unless it is a valid token for ``audience``."""
+        now = self._clock.now()
+        checked = self._checked.get((token, audience)) or self._check(token, audience, now)
+        if all(key.kid != checked.kid for key in self._keystore.published(SERVICE_KEYS, now=now)):
+            raise InvalidAccessToken("its signing key is no longer published")
+        self._check_times(checked.claims, now.timestamp())
+        return dict(checked.claims)  # a copy: the remembered claims stay as verified
+
+    def _check(self, token: str, audience: str, now: datetime) -> _Checked:
+        """Check the signature and every claim that cannot change; remember the token if it passes."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
             raise InvalidAccessToken("malformed token") from e
         if header.get("typ") != TOKEN_TYPE or header.get("alg") != "ES256":
             raise InvalidAccessToken("not an access token")
-        now = self._clock.now()
-        key = self._keystore.verification_keys(SERVICE_KEYS, now=now).get(str(header.get("kid")))
+        kid = str(header.get("kid"))
+        key = self._keystore.verification_keys(SERVICE_KEYS, now=now).get(kid)
         if key is None:
             raise InvalidAccessToken("unknown signing key")
         try:
@@ -79,7 +105,12 @@ class AccessTokens:
         except jwt.PyJWTError as e:
             raise InvalidAccessToken(str(e)) from e
         self._check_times(claims, now.timestamp())
-        return claims
+        checked = _Checked(kid, claims)
+        with self._remembering:
+            if len(self._checked) >= CHECKED_TOKENS:
+                del self._checked[next(iter(self._checked))]  # the oldest: dicts keep insertion order
+            self._checked[(token, audience)] = checked
+        return checked
 
     @staticmethod
     def _check_times(claims: dict[str, Any], now: float) -> None:

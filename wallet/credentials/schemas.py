@@ -9,14 +9,14 @@ class DeviceRefSchema(ma.Schema):
 
 
 class WalletEntrySchema(ma.Schema):
-    id = ma.fields.UUID(attribute="credential.id")
-    type = ma.fields.String(attribute="credential.credential_type")
-    issuer = ma.fields.String(attribute="agency.name")
-    issuer_id = ma.fields.String(attribute="agency.slug")
+    id = ma.fields.UUID()
+    type = ma.fields.String()
+    issuer = ma.fields.String()
+    issuer_id = ma.fields.String()
     display = ma.fields.Dict()
     status = ma.fields.String(metadata={"description": "valid, suspended, revoked or expired"})
-    issued_at = ma.fields.AwareDateTime(attribute="credential.issued_at")
-    expires_at = ma.fields.AwareDateTime(attribute="credential.expires_at")
+    issued_at = ma.fields.AwareDateTime()
+    expires_at = ma.fields.AwareDateTime()
     device = ma.fields.Nested(
         DeviceRefSchema, allow_none=True, metadata={"description": "The device holding it"}
     )

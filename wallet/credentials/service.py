@@ -9,10 +9,13 @@ its own (after a key compromise) waits here until the app collects it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Row, Select, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from issuers.catalog import CATALOG
@@ -26,18 +29,28 @@ REFRESH_BEFORE_EXPIRY = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceRef:
+    id: uuid.UUID
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class WalletEntry:
-    credential: IssuedCredential
-    agency: Agency
-    device: Device | None
+    id: uuid.UUID
+    type: str
+    issuer: str  # the agency's name
+    issuer_id: str  # the agency's slug
     status: str  # valid, suspended, revoked, expired
+    issued_at: datetime
+    expires_at: datetime
+    device: DeviceRef | None
     refresh_due: bool
     refresh_reason: str | None
     pending_copy: bool
 
     @property
     def display(self) -> dict[str, str]:
-        shown = CATALOG[self.credential.credential_type].display
+        shown = CATALOG[self.type].display
         return {
             "name": shown.name,
             "description": shown.description,
@@ -53,24 +66,13 @@ class WalletService:
         self.clock = clock
 
     def entries(self, account_id: uuid.UUID) -> list[WalletEntry]:
-        devices = {
-            d.thumbprint: d
-            for d in self.session.scalars(select(Device).where(Device.account_id == account_id))
-        }
-        rows = self.session.execute(
-            select(IssuedCredential, Agency)
-            .join(Agency, Agency.id == IssuedCredential.agency_id)
-            .outerjoin(Person, Person.id == IssuedCredential.person_id)
-            .where(or_(IssuedCredential.holder_key.in_(list(devices)), Person.account_id == account_id))
-            .order_by(IssuedCredential.issued_at.desc())
-        )
-        pending = self._pending_ids()
-        current = _without_replaced([(credential, agency) for credential, agency in rows])
-        return [self._entry(credential, agency, devices, pending) for credential, agency in current]
+        rows = self.session.execute(_wallet_query(), {"account_id": account_id}).all()
+        now = self.clock.now()
+        return [_entry(row, now) for row in _without_replaced(rows)]
 
     def entry(self, account_id: uuid.UUID, credential_id: uuid.UUID) -> WalletEntry:
         """One of the citizen's credentials. Raises NotFound, also for someone else's."""
-        found = next((e for e in self.entries(account_id) if e.credential.id == credential_id), None)
+        found = next((e for e in self.entries(account_id) if e.id == credential_id), None)
         if found is None:
             raise NotFound("No such credential in your wallet.")
         return found
@@ -93,37 +95,72 @@ class WalletService:
         self.session.flush()
         return text
 
-    def _pending_ids(self) -> set[uuid.UUID]:
-        return set(
-            self.session.scalars(
-                select(PendingCredential.issued_credential_id).where(PendingCredential.delivered_at.is_(None))
-            )
-        )
 
-    def _entry(
-        self,
-        credential: IssuedCredential,
-        agency: Agency,
-        devices: dict[str, Device],
-        pending: set[uuid.UUID],
-    ) -> WalletEntry:
-        now = self.clock.now()
-        status = (
-            "expired" if credential.state == "valid" and credential.expires_at <= now else credential.state
+@cache
+def _wallet_query() -> Select[tuple[Any, ...]]:
+    """The credentials of the account ``:account_id``, newest first, in one statement: those bound to one
+    of its devices, and those issued from an agency record linked to it; each with its agency, its device,
+    and whether a re-issued copy waits. Both ways in are indexed lookups (holder_key, person_id).
+
+    Built once: every app request runs it, and building it costs more than running it on SQLite."""
+    credential, account_id = IssuedCredential, bindparam("account_id")
+    devices = select(Device.thumbprint).where(Device.account_id == account_id)
+    records = select(Person.id).where(Person.account_id == account_id)
+    # A UNION, not an OR of the two: PostgreSQL scans the whole table for an OR of IN-subqueries.
+    held = union(
+        select(credential.id).where(credential.holder_key.in_(devices)),
+        select(credential.id).where(credential.person_id.in_(records)),
+    )
+    return (
+        select(
+            credential.id,
+            credential.credential_type,
+            credential.state,
+            credential.issued_at,
+            credential.expires_at,
+            credential.refresh_due_since,
+            credential.authorisation_id,
+            credential.holder_key,
+            credential.replaces,
+            Agency.name.label("agency_name"),
+            Agency.slug.label("agency_slug"),
+            Device.id.label("device_id"),
+            Device.name.label("device_name"),
+            PendingCredential.id.label("pending_id"),
         )
-        reason = _refresh_reason(credential, now)
-        return WalletEntry(
-            credential=credential,
-            agency=agency,
-            device=devices.get(credential.holder_key),
-            status=status,
-            refresh_due=reason is not None,
-            refresh_reason=reason,
-            pending_copy=credential.id in pending,
+        .join(Agency, Agency.id == credential.agency_id)
+        .outerjoin(Device, and_(Device.thumbprint == credential.holder_key, Device.account_id == account_id))
+        .outerjoin(
+            PendingCredential,
+            and_(
+                PendingCredential.issued_credential_id == credential.id,
+                PendingCredential.delivered_at.is_(None),
+            ),
         )
+        .where(credential.id.in_(held))
+        .order_by(credential.issued_at.desc())
+    )
 
 
-def _refresh_reason(credential: IssuedCredential, now: datetime) -> str | None:
+def _entry(row: Row[Any], now: datetime) -> WalletEntry:
+    status = "expired" if row.state == "valid" and row.expires_at <= now else row.state
+    reason = _refresh_reason(row, now)
+    return WalletEntry(
+        id=row.id,
+        type=row.credential_type,
+        issuer=row.agency_name,
+        issuer_id=row.agency_slug,
+        status=status,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        device=None if row.device_id is None else DeviceRef(row.device_id, row.device_name),
+        refresh_due=reason is not None,
+        refresh_reason=reason,
+        pending_copy=row.pending_id is not None,
+    )
+
+
+def _refresh_reason(credential: Row[Any], now: datetime) -> str | None:
     if credential.state == "revoked":
         return None
     if credential.refresh_due_since is not None:
@@ -133,18 +170,14 @@ def _refresh_reason(credential: IssuedCredential, now: datetime) -> str | None:
     return None
 
 
-def _without_replaced(rows: list[tuple[IssuedCredential, Agency]]) -> list[tuple[IssuedCredential, Agency]]:
+def _without_replaced(rows: Sequence[Row[Any]]) -> list[Row[Any]]:
     """Leave out revoked copies that a live copy of the same credential on the same device has replaced, and
     copies a re-issue replaced: the wallet shows what the citizen holds, not its history. A credential the
     agency revoked, with nothing to replace it, still shows."""
-    live = {_slot(c) for c, _agency in rows if c.state != "revoked"}
-    reissued = {c.replaces for c, _agency in rows if c.replaces is not None}
-    return [
-        (c, agency)
-        for c, agency in rows
-        if c.id not in reissued and not (c.state == "revoked" and _slot(c) in live)
-    ]
+    live = {_slot(c) for c in rows if c.state != "revoked"}
+    reissued = {c.replaces for c in rows if c.replaces is not None}
+    return [c for c in rows if c.id not in reissued and not (c.state == "revoked" and _slot(c) in live)]
 
 
-def _slot(credential: IssuedCredential) -> tuple[uuid.UUID, str, str]:
+def _slot(credential: Row[Any]) -> tuple[uuid.UUID, str, str]:
     return (credential.authorisation_id, credential.credential_type, credential.holder_key)

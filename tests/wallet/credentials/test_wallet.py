@@ -60,6 +60,19 @@ def test_a_linked_record_brings_its_credentials_even_on_an_unregistered_device(c
     assert all(e["device"] is None for e in wallet)
 
 
+def test_a_linked_record_on_someone_elses_phone_does_not_name_that_phone(client, rt, token, holder, offer):
+    """The credential shows (its record is linked), but the other account's device stays theirs."""
+    other = citizen(client, "sam@example.org")["access_token"]
+    sams_phone = DeviceKey()
+    register_device(client, rt, other, sams_phone, name="Sam's phone")
+    holder.accept_offer(offer["credential_offer_uri"], offer["tx_code"], [sams_phone])
+
+    client.post("/v1/links", json=CARD, headers=bearer(token))
+
+    assert [e["device"] for e in _wallet(client, token)] == [None, None]
+    assert {e["device"]["name"] for e in _wallet(client, other)} == {"Sam's phone"}
+
+
 def test_status_follows_the_agency_and_the_clock(
     client, clock, token, phone, holder, offer, transport_agency, person_id
 ):
