@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, bindparam, select, union
+from sqlalchemy import Row, Select, Uuid, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from issuers.catalog import CATALOG
@@ -97,13 +97,13 @@ class WalletService:
 
 
 @cache
-def _wallet_query() -> Select[tuple[Any, ...]]:
+def _wallet_query() -> Select[*tuple[Any, ...]]:
     """The credentials of the account ``:account_id``, newest first, in one statement: those bound to one
     of its devices, and those issued from an agency record linked to it; each with its agency, its device,
     and whether a re-issued copy waits. Both ways in are indexed lookups (holder_key, person_id).
 
     Built once: every app request runs it, and building it costs more than running it on SQLite."""
-    credential, account_id = IssuedCredential, bindparam("account_id")
+    credential, account_id = IssuedCredential, bindparam("account_id", type_=Uuid())
     devices = select(Device.thumbprint).where(Device.account_id == account_id)
     records = select(Person.id).where(Person.account_id == account_id)
     # A UNION, not an OR of the two: PostgreSQL scans the whole table for an OR of IN-subqueries.
