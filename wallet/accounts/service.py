@@ -33,7 +33,8 @@ from wallet.digests import digest
 from wallet.errors import RateLimited
 from wallet.ratelimit import RateLimiter
 
-# Every app request asks whether its log-in session still holds: one row by key, built once, no object.
+# Every app request asks whether its log-in session still holds: one row by key, built once, and run on
+# the session's connection (no ORM object).
 _LIVE_SESSION = select(LoginSession.id).where(
     LoginSession.id == bindparam("session_id"),
     LoginSession.account_id == bindparam("account_id"),
@@ -154,7 +155,7 @@ class AccountService:
             self._revoke(login, "logout", actor)
 
     def session_is_active(self, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-        found = self.session.scalar(
+        found = self.session.connection().scalar(
             _LIVE_SESSION, {"session_id": session_id, "account_id": account_id, "now": self.clock.now()}
         )
         return found is not None
