@@ -44,16 +44,19 @@ def _measure(entries: int, bits: int) -> dict[str, Any]:
 
 def run() -> dict[str, Any]:
     results = [_measure(n, bits) for n in TABLE_BYTES for bits in (1, 2)]
-    one_bit = [r for r in results if r["bits"] == 1]
-    worst = max(r["vs_draft_table"] for r in one_bit)
+    worst = max((r for r in results if r["bits"] == 1), key=lambda r: r["vs_draft_table"])
     ten_million = [r for r in results if r["entries"] == 10_000_000]
     memory_ok = all(r["decode_peak_bytes"] <= MEMORY_TARGET for r in ten_million)
     return {
         "figure": "status list compressed size (1 bit, 1% revoked) / the draft's table",
-        "ours": {"median_per_s": worst, "min_per_s": worst, "max_per_s": worst},
-        "baseline": {"what": "the draft's size table (1M = 13.7 KB, 10M = 135.4 KB)", "median_per_s": 1.0},
-        "ratio": worst,
+        # Sizes on both sides: the list furthest over the draft's figure, and that figure.
+        "ours": {"bytes": worst["compressed_bytes"], "entries": worst["entries"]},
+        "baseline": {
+            "what": "the draft's size table (1M = 13.7 KB, 10M = 135.4 KB)",
+            "bytes": TABLE_BYTES[worst["entries"]],
+        },
+        "ratio": worst["vs_draft_table"],
         "target": f"<= {SIZE_TARGET}; 10M decoded in <= 100 MB",
-        "met": worst <= SIZE_TARGET and memory_ok,
+        "met": worst["vs_draft_table"] <= SIZE_TARGET and memory_ok,
         "lists": results,
     }
