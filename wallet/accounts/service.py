@@ -155,6 +155,7 @@ class AccountService:
             self._revoke(login, "logout", actor)
 
     def session_is_active(self, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:
+        self.session.flush()  # the connection sees only what was flushed: a revocation made just before
         found = self.session.connection().scalar(
             _LIVE_SESSION, {"session_id": session_id, "account_id": account_id, "now": self.clock.now()}
         )

@@ -3,13 +3,15 @@
 Verification pins the algorithm, the type, the issuer and the audience, and requires every claim it relies on,
 so that a credential or a token meant for another audience can never pass as an access token.
 
-An app sends the same token with every request for its whole life, so each process remembers the tokens whose
-signature it has checked (exactly the same text, for the same audience). The signature is then not checked
-again, but everything that can change is: the key must still be published, and the times still hold.
+An app sends the same token with every request for its whole life, so each process remembers the tokens it has
+accepted (exactly the same text, for the same audience; the last 2,048, first in first out). The signature is
+then not checked again, but everything that can change is: the key must still be published, and the times
+still hold.
 """
 
 from __future__ import annotations
 
+import copy
 import secrets
 import threading
 from dataclasses import dataclass
@@ -75,14 +77,20 @@ class AccessTokens:
     def verify(self, token: str, *, audience: str) -> dict[str, Any]:
         """The token's claims. Raises InvalidAccessToken unless it is a valid token for ``audience``."""
         now = self._clock.now()
-        checked = self._checked.get((token, audience)) or self._check(token, audience, now)
-        if all(key.kid != checked.kid for key in self._keystore.published(SERVICE_KEYS, now=now)):
+        remembered = self._checked.get((token, audience))
+        if remembered is None:
+            checked = self._check_signature(token, audience, now)
+        elif all(key.kid != remembered.kid for key in self._keystore.published(SERVICE_KEYS, now=now)):
             raise InvalidAccessToken("its signing key is no longer published")
+        else:
+            checked = remembered
         self._check_times(checked.claims, now.timestamp())
-        return dict(checked.claims)  # a copy: the remembered claims stay as verified
+        if remembered is None:
+            self._remember((token, audience), checked)
+        return copy.deepcopy(checked.claims)  # the remembered claims stay as verified, nested lists too
 
-    def _check(self, token: str, audience: str, now: datetime) -> _Checked:
-        """Check the signature and every claim that cannot change; remember the token if it passes."""
+    def _check_signature(self, token: str, audience: str, now: datetime) -> _Checked:
+        """The signature (by a key published at ``now``) and every claim that cannot change with time."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as e:
@@ -104,13 +112,14 @@ class AccessTokens:
             )
         except jwt.PyJWTError as e:
             raise InvalidAccessToken(str(e)) from e
-        self._check_times(claims, now.timestamp())
-        checked = _Checked(kid, claims)
+        return _Checked(kid, claims)
+
+    def _remember(self, key: tuple[str, str], checked: _Checked) -> None:
         with self._remembering:
             if len(self._checked) >= CHECKED_TOKENS:
-                del self._checked[next(iter(self._checked))]  # the oldest: dicts keep insertion order
-            self._checked[(token, audience)] = checked
-        return checked
+                # First in, first out (dicts keep insertion order): a token still in use is checked anew.
+                del self._checked[next(iter(self._checked))]
+            self._checked[key] = checked
 
     @staticmethod
     def _check_times(claims: dict[str, Any], now: float) -> None:

@@ -12,10 +12,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, Select, Uuid, and_, bindparam, select, union
+from sqlalchemy import BindParameter, Row, Select, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from issuers.catalog import CATALOG
@@ -66,8 +65,10 @@ class WalletService:
         self.clock = clock
 
     def entries(self, account_id: uuid.UUID) -> list[WalletEntry]:
-        # Plain rows through the session's connection: no ORM objects to build, at half the cost.
-        rows = self.session.connection().execute(_wallet_query(), {"account_id": account_id}).all()
+        # Plain rows through the session's connection: no ORM objects to build, at half the cost. The
+        # connection sees only what was flushed, so the session's changes are flushed first.
+        self.session.flush()
+        rows = self.session.connection().execute(_WALLET, {"account_id": account_id}).all()
         now = self.clock.now()
         return [_entry(row, now) for row in _without_replaced(rows)]
 
@@ -97,14 +98,14 @@ class WalletService:
         return text
 
 
-@cache
 def _wallet_query() -> Select[*tuple[Any, ...]]:
     """The credentials of the account ``:account_id``, newest first, in one statement: those bound to one
     of its devices, and those issued from an agency record linked to it; each with its agency, its device,
-    and whether a re-issued copy waits. Both ways in are indexed lookups (holder_key, person_id).
-
-    Built once: every app request runs it, and building it costs more than running it on SQLite."""
-    credential, account_id = IssuedCredential, bindparam("account_id", type_=Uuid())
+    and whether a re-issued copy waits. Both ways in are indexed lookups (holder_key, person_id). Each
+    outer join finds at most one row, as devices.thumbprint and pending_credentials.issued_credential_id
+    are unique: without that, an entry would show twice."""
+    credential = IssuedCredential
+    account_id: BindParameter[uuid.UUID] = bindparam("account_id")
     devices = select(Device.thumbprint).where(Device.account_id == account_id)
     records = select(Person.id).where(Person.account_id == account_id)
     # A UNION, not an OR of the two: PostgreSQL scans the whole table for an OR of IN-subqueries.
@@ -143,6 +144,10 @@ def _wallet_query() -> Select[*tuple[Any, ...]]:
     )
 
 
+# Built once: every app request runs it, and building it costs more than running it on SQLite.
+_WALLET = _wallet_query()
+
+
 def _entry(row: Row[Any], now: datetime) -> WalletEntry:
     status = "expired" if row.state == "valid" and row.expires_at <= now else row.state
     reason = _refresh_reason(row, now)
@@ -161,12 +166,12 @@ def _entry(row: Row[Any], now: datetime) -> WalletEntry:
     )
 
 
-def _refresh_reason(credential: Row[Any], now: datetime) -> str | None:
-    if credential.state == "revoked":
+def _refresh_reason(row: Row[Any], now: datetime) -> str | None:
+    if row.state == "revoked":
         return None
-    if credential.refresh_due_since is not None:
+    if row.refresh_due_since is not None:
         return "the record it was issued from has changed"
-    if credential.expires_at - now <= REFRESH_BEFORE_EXPIRY:
+    if row.expires_at - now <= REFRESH_BEFORE_EXPIRY:
         return "it expires soon"
     return None
 
@@ -175,10 +180,10 @@ def _without_replaced(rows: Sequence[Row[Any]]) -> list[Row[Any]]:
     """Leave out revoked copies that a live copy of the same credential on the same device has replaced, and
     copies a re-issue replaced: the wallet shows what the citizen holds, not its history. A credential the
     agency revoked, with nothing to replace it, still shows."""
-    live = {_slot(c) for c in rows if c.state != "revoked"}
-    reissued = {c.replaces for c in rows if c.replaces is not None}
-    return [c for c in rows if c.id not in reissued and not (c.state == "revoked" and _slot(c) in live)]
+    live = {_slot(row) for row in rows if row.state != "revoked"}
+    reissued = {row.replaces for row in rows if row.replaces is not None}
+    return [r for r in rows if r.id not in reissued and not (r.state == "revoked" and _slot(r) in live)]
 
 
-def _slot(credential: Row[Any]) -> tuple[uuid.UUID, str, str]:
-    return (credential.authorisation_id, credential.credential_type, credential.holder_key)
+def _slot(row: Row[Any]) -> tuple[uuid.UUID, str, str]:
+    return (row.authorisation_id, row.credential_type, row.holder_key)

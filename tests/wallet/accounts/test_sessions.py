@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import jwt
 from sqlalchemy import select
@@ -113,6 +114,36 @@ def test_access_token_expires_after_its_lifetime(client, clock):
     assert response.status_code == 401
     assert response.json["code"] == "unauthenticated"
     assert "WWW-Authenticate" in response.headers
+
+
+def test_access_token_stops_working_when_its_session_expires(client, rt, clock):
+    """The session can end before the access token does; the token then opens nothing."""
+    tokens = citizen(client)
+    with rt.db.session() as session, session.begin():
+        login = session.get_one(LoginSession, uuid.UUID(tokens["session_id"]))
+        login.expires_at = clock.now() + timedelta(seconds=60)
+    assert client.get("/v1/accounts/me", headers=bearer(tokens["access_token"])).status_code == 200
+
+    clock.advance(seconds=60)
+
+    response = client.get("/v1/accounts/me", headers=bearer(tokens["access_token"]))
+    assert response.status_code == 401
+    assert response.json["code"] == "unauthenticated"
+
+
+def test_a_session_is_live_only_for_its_own_account(client, rt):
+    tokens = citizen(client)
+    session_id, account_id = uuid.UUID(tokens["session_id"]), _account_id(tokens)
+
+    with rt.db.session() as session:
+        accounts = rt.accounts(session)
+        assert accounts.session_is_active(session_id, account_id)
+        assert not accounts.session_is_active(session_id, uuid.uuid4())
+        assert not accounts.session_is_active(uuid.uuid4(), account_id)
+
+
+def _account_id(tokens):
+    return uuid.UUID(jwt.decode(tokens["access_token"], options={"verify_signature": False})["sub"])
 
 
 def test_refresh_token_expires_with_its_session(client, clock):
