@@ -7,6 +7,7 @@ that text.
 
 from __future__ import annotations
 
+import binascii
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ from verifier.errors import FormatError
 
 SD_ALG = "sha-256"
 RESERVED_NAMES = frozenset({"_sd", "..."})
+_TO_URL = bytes.maketrans(b"+/", b"-_")
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +34,10 @@ class Disclosure:
 
 def digest_of(encoded: str) -> str:
     """The ``sha-256`` digest that the payload carries for an encoded disclosure (or for an SD-JWT)."""
-    return b64url_encode(hashlib.sha256(encoded.encode("ascii")).digest())
+    # b64url_encode written out: 32 bytes are 43 base64 characters and one "=", and this runs several
+    # times on every check.
+    digest = hashlib.sha256(encoded.encode("ascii")).digest()
+    return binascii.b2a_base64(digest, newline=False)[:43].translate(_TO_URL).decode("ascii")
 
 
 def encode_disclosure(salt: str, name: str | None, value: Any) -> Disclosure:

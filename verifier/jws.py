@@ -16,7 +16,6 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 from verifier.encoding import b64url_decode, b64url_json, loads_strict
 from verifier.errors import FormatError
@@ -26,6 +25,10 @@ ALGORITHM = "ES256"
 # The order n of the P-256 group (SEC 2, section 2.4.2): r and s must lie in [1, n - 1].
 P256_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 SIGNATURE_BYTES = 64
+# r and s as 32-byte big-endian strings: equal-length byte strings compare as the numbers they spell, so the
+# range check needs no conversion to int.
+_ZERO = bytes(32)
+_ORDER = P256_ORDER.to_bytes(32, "big")
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # immutable, so one serves every verification
 
 
@@ -76,15 +79,29 @@ def verify_es256(signing_input: bytes, signature: bytes, *, key: ec.EllipticCurv
     """
     if len(signature) != SIGNATURE_BYTES:
         return False
-    r = int.from_bytes(signature[:32], "big")
-    s = int.from_bytes(signature[32:], "big")
-    if not (0 < r < P256_ORDER and 0 < s < P256_ORDER):
+    r, s = signature[:32], signature[32:]
+    if not (_ZERO < r < _ORDER and _ZERO < s < _ORDER):
         return False
     try:
-        key.verify(encode_dss_signature(r, s), signing_input, _ECDSA_SHA256)
+        key.verify(der_signature(r, s), signing_input, _ECDSA_SHA256)
     except InvalidSignature:
         return False
     return True
+
+
+def der_signature(r: bytes, s: bytes) -> bytes:
+    """The DER ``ECDSA-Sig-Value`` of two non-zero 32-byte big-endian numbers, as ``cryptography`` verifies.
+
+    Written out here rather than by encode_dss_signature: that needs both as Python ints first, and the two
+    conversions cost more than these few byte operations (each INTEGER is minimal, with a zero byte in front
+    when its top bit is set, so that it stays positive; lengths stay below 128, so each fits in one byte).
+    """
+    r, s = r.lstrip(b"\0"), s.lstrip(b"\0")
+    if r[0] & 0x80:
+        r = b"\0" + r
+    if s[0] & 0x80:
+        s = b"\0" + s
+    return bytes((0x30, len(r) + len(s) + 4, 0x02, len(r))) + r + bytes((0x02, len(s))) + s
 
 
 def verify_compact(text: str, *, typ: str, keys: Mapping[str, ec.EllipticCurvePublicKey]) -> dict[str, Any]:

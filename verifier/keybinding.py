@@ -20,6 +20,8 @@ from verifier.jws import header_problems, int_claim, parse_compact, verify_es256
 from verifier.reasons import Reason
 
 KB_TYP = "kb+jwt"
+# A parsed claim is a dict; naming dict first spares the slower abstract check (a Python call) in that case.
+_MAPPING = (dict, Mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +44,7 @@ class KeyBindingOutcome:
 
 def holder_key_of(cnf: Any) -> Any:
     """The ``jwk`` member of a ``cnf`` claim. Raises FormatError when there is none."""
-    if not isinstance(cnf, Mapping) or "jwk" not in cnf:
+    if not isinstance(cnf, _MAPPING) or "jwk" not in cnf:
         raise FormatError("cnf has no jwk")
     return cnf["jwk"]
 
@@ -67,11 +69,17 @@ def check_key_binding(
         return KeyBindingOutcome((Reason.KB_INVALID,))
     if reasons:
         return KeyBindingOutcome(tuple(reasons))
-    # Keyed by what the holder signed, not by the signature: ECDSA signatures are malleable ((r, s) and
-    # (r, n - s) both verify), so a signature-keyed cache would let a re-encoded copy through.
-    replay_key = b64url_encode(hashlib.sha256(jws.signing_input).digest())
     iat: int = jws.payload["iat"]
-    return KeyBindingOutcome((), replay_key, iat + policy.max_age)
+    return KeyBindingOutcome((), replay_key_of(jws.signing_input), iat + policy.max_age)
+
+
+def replay_key_of(signing_input: bytes) -> str:
+    """The replay-cache key of a valid KB-JWT.
+
+    Keyed by what the holder signed, not by the signature: ECDSA signatures are malleable ((r, s) and
+    (r, n - s) both verify), so a signature-keyed cache would let a re-encoded copy through.
+    """
+    return b64url_encode(hashlib.sha256(signing_input).digest())
 
 
 def _claim_problems(

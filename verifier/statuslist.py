@@ -43,8 +43,12 @@ class StatusList:
         return len(self._data) * 8 // self.bits
 
     def __getitem__(self, index: int) -> int:
-        byte, shift = self._locate(index)
-        return (self._data[byte] >> shift) & ((1 << self.bits) - 1)
+        # _locate written out: this lookup is on every check of a presentation, the setter is not.
+        bits = self.bits
+        if not 0 <= index < len(self._data) * 8 // bits:
+            raise IndexError(f"status index {index} is outside the list")
+        per_byte = 8 // bits
+        return (self._data[index // per_byte] >> (index % per_byte) * bits) & ((1 << bits) - 1)
 
     def __setitem__(self, index: int, value: int) -> None:
         if not 0 <= value < (1 << self.bits):

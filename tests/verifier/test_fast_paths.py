@@ -15,15 +15,34 @@ from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.verifier.helpers import decoy, disclose
+from tests.verifier.helpers import (
+    AUD,
+    ISS,
+    NONCE,
+    NOW,
+    OTHER_ISS,
+    STATUS_URI,
+    VCT,
+    Issued,
+    World,
+    decoy,
+    disclose,
+    kb_jwt,
+    public_jwk,
+)
 from verifier.disclosures import Disclosure
 from verifier.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, loads_strict
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
-from verifier.sdjwt import process_payload
+from verifier.jws import P256_ORDER, der_signature, parse_compact
+from verifier.qrcodec import encode_transport
+from verifier.replay import MemoryReplayCache
+from verifier.sdjwt import disclose_flat, process_payload
+from verifier.verify import Verifier
 
 BOUNDED = settings(
     max_examples=300,
@@ -221,3 +240,208 @@ def _on_curve_y(x: int) -> int | None:
     square = (x**3 - 3 * x + b) % P256_FIELD
     y = pow(square, (P256_FIELD + 1) // 4, P256_FIELD)  # p = 3 mod 4
     return y if y * y % P256_FIELD == square else None
+
+
+# --- Verifier.verify: the valid-presentation shortcut against the full check ---------------------------
+
+# Signed values of every kind, near the limits that the checks draw: whatever the issuer or the holder signs,
+# the shortcut either gives the full check's very result or leaves it to the full check. Each example varies
+# a few fields from a valid presentation, so that many stay valid (the shortcut's own business) and the rest
+# are invalid in one or two ways at a time.
+TIMES = [NOW, NOW - 10**6, NOW + 10**6, NOW + 5, NOW + 6, NOW - 5, NOW - 6, NOW - 60, NOW - 61]
+ODD = [True, "x", 1.5, [1], {"a": 1}, 0]
+CLAIMS = {"given_name": "Ada", "family_name": "Lovelace"}
+STATUSES = [{"status_list": {"idx": index, "uri": STATUS_URI}} for index in (1, 2, 3, 99, -1, True, "0")]
+VARIANTS: dict[str, list[Any]] = {
+    "jwk": [{"use": "enc"}, {"use": "sig"}, {"alg": "ES256"}, {"key_ops": ["verify"]}, {"key_ops": ["sign"]}],
+    "cnf": [None, "x", {"kid": "k"}, {"jwk": "x"}],
+    "status": [*STATUSES, None, {"other": 1}, "x", {"status_list": {"idx": 0, "uri": "https://x.example"}}],
+    "iss": [OTHER_ISS, 1, None],
+    "vct": ["https://other.example/vct", 1, None],
+    "exp": [None, *TIMES, *ODD],
+    "iat": [None, *TIMES, *ODD],
+    "nbf": TIMES + ODD,
+    "claims": [{}, {"iat": NOW - 10}, {"iat": NOW + 10**6}, {"exp": NOW}, {"iss": ISS}, {"_sd_alg": "x"}],
+    "claim values": [{"a": 1}, [2], None, 7],
+    "shown": ["none", "one", "twice"],
+    "header": [{"typ": "JWT"}, {"alg": "ES384"}, {"crit": ["x"]}, {"kid": "seniors-2026"}, {"kid": 1}],
+    "kb": ["none"],
+    "sd_hash": ["other"],
+    "kb header": [
+        {"alg": "ES256", "typ": "JWT"},
+        {"alg": "ES256", "typ": "kb+jwt", "crit": []},
+        {"typ": "kb+jwt"},
+    ],
+    "kb iat": TIMES + ODD,
+    "kb exp": TIMES + ODD,
+    "aud": ["https://other.example", 1, [AUD]],
+    "nonce": ["other", 1, None],
+}
+
+
+@st.composite
+def _signed_presentation(draw: st.DrawFn, world: World) -> str:
+    varied = draw(st.sets(st.sampled_from(sorted(VARIANTS)), max_size=3))
+
+    def pick(name: str, good: Any) -> Any:
+        return draw(st.sampled_from(VARIANTS[name])) if name in varied else good
+
+    jwk = {**public_jwk(world.holder.key), **pick("jwk", {})}
+    payload = world.payload(
+        iss=pick("iss", ISS),
+        vct=pick("vct", VCT),
+        exp=pick("exp", NOW + 86400),
+        iat=pick("iat", NOW - 3600),
+        cnf=pick("cnf", {"jwk": jwk}),
+        status=pick("status", {"status_list": {"idx": 0, "uri": STATUS_URI}}),
+    )
+    if "nbf" in varied:
+        payload["nbf"] = pick("nbf", None)
+    claims = {**CLAIMS, **pick("claims", {})}
+    if "claim values" in varied:
+        claims["given_name"] = pick("claim values", None)
+    issued = world.issue(payload, claims=claims, header=world.vc_header(**pick("header", {})))
+    shown = {"all": issued.disclosures, "none": [], "one": issued.disclosures[:1]}.get(
+        pick("shown", "all"), issued.disclosures * 2
+    )
+    sd_jwt = "~".join([issued.jwt, *(d.encoded for d in shown)]) + "~"
+    if pick("kb", "kb") == "none":
+        return sd_jwt
+    kb = kb_jwt(
+        sd_jwt if pick("sd_hash", "same") == "same" else sd_jwt + "x",
+        world.holder.key,
+        iat=pick("kb iat", NOW),
+        aud=pick("aud", AUD),
+        nonce=pick("nonce", NONCE),
+        header=pick("kb header", None),
+        exp=pick("kb exp", None),
+    )
+    return sd_jwt + kb
+
+
+CHECKS = st.fixed_dictionaries(
+    {
+        "audience": st.sampled_from([AUD, None, "https://other.example"]),
+        "nonce": st.sampled_from([NONCE, None, "other"]),
+        "require_kb": st.booleans(),
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def uncached(world):
+    return Verifier(trust=world.store(), replay_cache=None)
+
+
+@settings(BOUNDED, max_examples=400)
+@given(data=st.data())
+def test_the_shortcut_gives_what_the_full_check_gives(world, uncached, data):
+    text = data.draw(_signed_presentation(world))
+    options = data.draw(CHECKS)
+
+    result = uncached.verify(text, now=NOW, **options)
+
+    assert result == uncached._checked(
+        text, NOW, options["audience"], options["nonce"], options["require_kb"]
+    )
+
+
+def test_the_shortcut_takes_a_plain_valid_presentation(world, uncached):
+    text = world.present(world.issue(), "given_name", "birthdate")
+
+    shortcut = uncached._valid_on_common_shape(text, NOW, AUD, NONCE)
+
+    assert shortcut is not None
+    assert shortcut.valid
+    assert shortcut == uncached._checked(text, NOW, AUD, NONCE, True)
+    assert list(shortcut.claims) == list(uncached._checked(text, NOW, AUD, NONCE, True).claims)
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["no-kb", "nested-disclosure", "array-disclosure", "compact-qr", "decoy-twice"],
+)
+def test_the_shortcut_leaves_unusual_shapes_to_the_full_check(world, uncached, variant):
+    text = _unusual(world, variant)
+
+    assert _shortcut(uncached, text) is None
+    assert uncached.verify(text, now=NOW, audience=AUD, nonce=NONCE, require_kb=False) == uncached._checked(
+        text, NOW, AUD, NONCE, False
+    )
+
+
+def _shortcut(verifier: Verifier, text: str) -> Any:
+    try:
+        return verifier._valid_on_common_shape(text, NOW, AUD, NONCE)
+    except ValueError:  # FormatError included: verify catches it and runs the full check
+        return None
+
+
+def _unusual(world: World, variant: str) -> str:
+    if variant == "no-kb":
+        return world.present(kb=False)
+    if variant == "compact-qr":
+        return encode_transport(world.present())
+    if variant == "decoy-twice":
+        body = world.payload()
+        issued = world.issue(body)
+        payload = parse_compact(issued.jwt).payload
+        payload["_sd"] = [*payload["_sd"], payload["_sd"][0]]
+        resigned = world.sign(world.vc_header(), payload)
+        return world.present(Issued(resigned, issued.disclosures))
+    street = disclose("street", "1 Main St")
+    element = disclose(None, "C")
+    inner = {"_sd": [street.digest]} if variant == "nested-disclosure" else [{"...": element.digest}]
+    address = disclose("address", inner)
+    issued = world.issue(claims={"given_name": "Ada"})
+    payload = parse_compact(issued.jwt).payload
+    payload["_sd"] = sorted([*payload["_sd"], address.digest])
+    resigned = Issued(world.sign(world.vc_header(), payload), [*issued.disclosures, address, street, element])
+    used = [
+        d for d in resigned.disclosures if d is not (element if variant == "nested-disclosure" else street)
+    ]
+    return world.present(Issued(resigned.jwt, used))
+
+
+def test_a_replay_is_named_after_the_shortcut_recorded_the_first_showing(world):
+    text = world.present()
+    fast, full = world.verifier(cache=MemoryReplayCache()), world.verifier(cache=MemoryReplayCache())
+
+    first, again = (fast.verify(text, now=NOW, audience=AUD, nonce=NONCE) for _ in range(2))
+
+    assert first.valid
+    assert first.holder_bound
+    assert [str(r) for r in again.reasons] == ["replayed"]
+    assert (first, again) == tuple(full._checked(text, NOW, AUD, NONCE, True) for _ in range(2))
+
+
+# --- DER signatures: written out by hand, as encode_dss_signature would ---------------------------------
+
+
+@BOUNDED
+@given(
+    r=st.integers(1, P256_ORDER - 1) | st.integers(1, 2**64),
+    s=st.integers(1, P256_ORDER - 1) | st.sampled_from([1, 2**255, 2**248 - 1, P256_ORDER - 1]),
+)
+def test_the_der_signature_is_what_cryptography_encodes(r, s):
+    assert der_signature(r.to_bytes(32, "big"), s.to_bytes(32, "big")) == encode_dss_signature(r, s)
+
+
+# --- Disclosures read without Disclosure objects: the same as process_payload, or None -----------------
+
+
+@BOUNDED
+@given(data=st.data())
+def test_disclose_flat_agrees_with_process_payload(data):
+    disclosures = data.draw(_disclosures())
+    payload = data.draw(_payload(disclosures))
+    shown = (
+        [d.encoded for d in data.draw(st.lists(st.sampled_from(disclosures), max_size=4))]
+        if disclosures
+        else []
+    )
+    general = _outcome(process_payload, payload, shown)
+
+    for text in _texts(payload):
+        flat = _outcome(disclose_flat, payload, text, shown)
+        assert flat == ("value", None) or flat == general
