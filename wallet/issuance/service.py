@@ -8,11 +8,12 @@ licence issued to the same key, and shares its fate: a status change of the lice
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, timedelta
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, Row, select, update
 from sqlalchemy.orm import Session
 
 from issuers.catalog import CATALOG, CredentialType
@@ -113,7 +114,13 @@ class IssuanceService:
             raise InvalidProof(
                 "credentials bind only to a registered device of this account: register it first"
             )
-        return [self._issue_one(agency, authorisation, ctype, key, actor) for key in keys]
+        allocated: Counter[uuid.UUID] = Counter()
+        changed: set[uuid.UUID] = set()
+        issued = [self._issue_one(agency, authorisation, ctype, k, actor, allocated, changed) for k in keys]
+        # Counted last, once for the batch: on PostgreSQL this update holds the list's row, which every
+        # issuance at the agency updates, until the commit; after the signing, it is held briefly.
+        self.lists.record_batch(allocated, changed)
+        return issued
 
     def _configuration(
         self, agency: Agency, authorisation: CredentialAuthorisation, configuration_id: str
@@ -156,55 +163,59 @@ class IssuanceService:
         ctype: CredentialType,
         key: ProvenKey,
         actor: Actor,
+        allocated: Counter[uuid.UUID],
+        changed: set[uuid.UUID],
     ) -> str:
-        credential = IssuedCredential(
-            agency_id=agency.id,
-            authorisation_id=authorisation.id,
-            person_id=authorisation.person_id,
-            credential_type=ctype.id,
-            companion_of=self._parent(authorisation, ctype, key),
-            holder_key=key.thumbprint,
-            holder_jwk=key.jwk,
-        )
-        sd_jwt = self.sign_and_record(agency, authorisation, ctype, credential, key.jwk)
-        self.statuses.supersede(credential, actor=actor)
-        record(
-            self.session,
-            event="credential_issued",
-            actor=actor,
-            at=credential.issued_at,
-            subject=("credential", str(credential.id)),
-            credential_type=ctype.id,
-        )
-        return sd_jwt
-
-    def sign_and_record(
-        self,
-        agency: Agency,
-        authorisation: CredentialAuthorisation,
-        ctype: CredentialType,
-        credential: IssuedCredential,
-        holder_jwk: dict[str, Any],
-    ) -> str:
-        """Give ``credential`` (a new record) a status index, sign it with the issuer's active key, and
-        complete its record. Returns the SD-JWT VC."""
+        """Insert the credential's record at a free status index, sign it, retire the device's older copies;
+        add the index taken to ``allocated`` and the lists of the retired copies to ``changed``. In Core
+        statements: the ORM's unit of work cost more than the signing."""
+        parent = self._parent(authorisation, ctype, key)
         now = self.clock.now()
+        lifetime = CREDENTIAL_LIFETIME if parent is None else companion_lifetime(parent.expires_at, now)
         signing_key = self.keystore.active(issuer_keys(agency.slug))
-        credential.signing_kid = signing_key.kid
-        credential.issued_at = now
-        credential.expires_at = now + CREDENTIAL_LIFETIME
-        status_list = self.lists.insert_with_index(agency.id, credential)
+        row: dict[str, Any] = {
+            "id": uuid.uuid4(),
+            "agency_id": agency.id,
+            "authorisation_id": authorisation.id,
+            "person_id": authorisation.person_id,
+            "credential_type": ctype.id,
+            "companion_of": parent.id if parent else None,
+            "holder_key": key.thumbprint,
+            "holder_jwk": key.jwk,
+            "signing_kid": signing_key.kid,
+            "state": "valid",
+            "issued_at": now,
+            # What the token's exp will say (whole seconds), unless the card expires first.
+            "expires_at": datetime.fromtimestamp(int(now.timestamp()) + int(lifetime.total_seconds()), UTC),
+        }
+        slot = self.lists.insert_with_index(agency.id, row)
         minted = self.sign(
             agency,
             ctype,
             prepare_claims(ctype, authorisation.claims, ctype.local_date(now)),
-            holder_jwk,
+            key.jwk,
             key=signing_key,
-            status=StatusReference(self.signer(agency).uri(status_list.number), credential.status_index),
+            status=StatusReference(self.signer(agency).uri(slot.number), slot.index),
             now=now,
-            lifetime=self._lifetime(credential, now),
+            lifetime=lifetime,
         )
-        credential.expires_at = datetime.fromtimestamp(minted.expires_at, now.tzinfo)
+        expires_at = datetime.fromtimestamp(minted.expires_at, UTC)
+        if expires_at != row["expires_at"]:
+            where = IssuedCredential.id == row["id"]
+            self.session.connection().execute(
+                update(IssuedCredential).where(where).values(expires_at=expires_at)
+            )
+        allocated[slot.list_id] += 1
+        changed |= self.statuses.supersede(row, actor=actor)
+        subject = ("credential", str(row["id"]))
+        record(
+            self.session,
+            event="credential_issued",
+            actor=actor,
+            at=now,
+            subject=subject,
+            credential_type=ctype.id,
+        )
         return minted.sd_jwt
 
     def sign(
@@ -232,20 +243,14 @@ class IssuanceService:
             lifetime=lifetime,
         )
 
-    def _lifetime(self, credential: IssuedCredential, now: datetime) -> timedelta:
-        """A companion never outlives its licence: it shares its fate, expiry included."""
-        if credential.companion_of is None:
-            return CREDENTIAL_LIFETIME
-        parent = self.session.get_one(IssuedCredential, credential.companion_of)
-        return companion_lifetime(parent.expires_at, now)
-
     def _parent(
         self, authorisation: CredentialAuthorisation, ctype: CredentialType, key: ProvenKey
-    ) -> uuid.UUID | None:
+    ) -> Row[uuid.UUID, datetime] | None:
+        """A companion's licence (its id and expiry): the newest valid one issued to the same key."""
         if ctype.id == authorisation.credential_type:
             return None
-        parent = self.session.scalar(
-            select(IssuedCredential.id)
+        parent = self.session.execute(
+            select(IssuedCredential.id, IssuedCredential.expires_at)
             .where(
                 IssuedCredential.authorisation_id == authorisation.id,
                 IssuedCredential.credential_type == authorisation.credential_type,
@@ -254,7 +259,7 @@ class IssuanceService:
             )
             .order_by(IssuedCredential.issued_at.desc())
             .limit(1)
-        )
+        ).first()
         if parent is None:
             raise CredentialRequestDenied(f"request the {authorisation.credential_type} for this key first")
         return parent
@@ -271,22 +276,13 @@ class IssuanceService:
 
         Returns how many credentials were marked.
         """
-        ctype = CATALOG[authorisation.credential_type]
-        try:
-            prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
-        except ma.ValidationError as e:
-            raise ClaimsInvalid(errors=e.messages) from None
+        self._check_claims(authorisation.credential_type, claims)
         authorisation.claims = claims
         record_identifiers(self.session, authorisation.agency_id, authorisation.person_id, claims)
         marked = self._mark_for_refresh(IssuedCredential.authorisation_id == authorisation.id)
         if marked:
-            tell_holder(
-                self.session,
-                person_id=authorisation.person_id,
-                credential_type=authorisation.credential_type,
-                kind="credential_refresh_due",
-                reason="because the agency updated its record",
-                at=self.clock.now(),
+            self._tell_refresh(
+                authorisation.person_id, authorisation.credential_type, "the agency updated its record"
             )
         return marked
 
@@ -298,31 +294,35 @@ class IssuanceService:
             "family_name": person.family_name,
             "birthdate": person.birthdate.isoformat(),
         }
-        authorisations = list(
-            self.session.scalars(
-                select(CredentialAuthorisation).where(CredentialAuthorisation.person_id == person.id)
-            )
-        )
+        query = select(CredentialAuthorisation).where(CredentialAuthorisation.person_id == person.id)
+        authorisations = self.session.scalars(query).all()
         for authorisation in authorisations:
             claims = {**authorisation.claims, **record}
-            ctype = CATALOG[authorisation.credential_type]
-            try:
-                prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
-            except ma.ValidationError as e:  # the record no longer fits a credential issued from it
-                raise ClaimsInvalid(errors=e.messages) from None
+            # The record may no longer fit a credential issued from it: ClaimsInvalid.
+            self._check_claims(authorisation.credential_type, claims)
             authorisation.claims = claims
         marked = self._mark_for_refresh(IssuedCredential.person_id == person.id)
         if marked:  # only a credential already issued needs renewing
             for credential_type in sorted({a.credential_type for a in authorisations}):
-                tell_holder(
-                    self.session,
-                    person_id=person.id,
-                    credential_type=credential_type,
-                    kind="credential_refresh_due",
-                    reason="because your details were updated",
-                    at=self.clock.now(),
-                )
+                self._tell_refresh(person.id, credential_type, "your details were updated")
         return marked
+
+    def _check_claims(self, credential_type: str, claims: dict[str, Any]) -> None:
+        ctype = CATALOG[credential_type]
+        try:
+            prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
+        except ma.ValidationError as e:
+            raise ClaimsInvalid(errors=e.messages) from None
+
+    def _tell_refresh(self, person_id: uuid.UUID, credential_type: str, because: str) -> None:
+        tell_holder(
+            self.session,
+            person_id=person_id,
+            credential_type=credential_type,
+            kind="credential_refresh_due",
+            reason=f"because {because}",
+            at=self.clock.now(),
+        )
 
     def _mark_for_refresh(self, which: ColumnElement[bool]) -> int:
         result = self.session.execute(

@@ -8,8 +8,9 @@ simply ask for a fresh copy: revoking withdraws it for good, suspending holds it
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -51,7 +52,7 @@ class StatusChanges:
         changed = [credential for credential in affected if credential.state != state]
         for credential in changed:
             credential.state = state
-            self._audit(f"credential_{state}", credential, reason, actor)
+            self._audit(f"credential_{state}", credential.id, reason, actor)
         self.lists.mark_changed({credential.status_list_id for credential in affected})
         if tell:
             self._tell(changed, state, reason)
@@ -120,38 +121,45 @@ class StatusChanges:
         self.session.flush()
         return affected
 
-    def supersede(self, new: IssuedCredential, *, actor: Actor) -> None:
-        """Revoke the older copies of ``new`` on the same device, now that ``new`` has been delivered.
+    def supersede(self, new: Mapping[str, Any], *, actor: Actor) -> set[uuid.UUID]:
+        """Revoke the older copies of a new credential (``new``: its record's columns) on the same device,
+        now that it has been delivered.
 
         Only that one type: a licence's new copy does not retire the proof-of-age companion, which the
-        app renews in its own request; until then the holder still has a valid one.
+        app renews in its own request; until then the holder still has a valid one. Returns the lists whose
+        statuses changed, for the caller to note (``StatusLists.record_batch``) once it is done: that update
+        locks the list's row until the commit.
         """
-        older = list(
-            self.session.scalars(
-                select(IssuedCredential).where(
-                    IssuedCredential.authorisation_id == new.authorisation_id,
-                    IssuedCredential.credential_type == new.credential_type,
-                    IssuedCredential.holder_key == new.holder_key,
-                    IssuedCredential.state != "revoked",
-                    IssuedCredential.id != new.id,
-                )
-            )
-        )
-        for credential in older:
-            credential.state = "revoked"
-            self._audit("credential_superseded", credential, f"replaced by {new.id}", actor)
-        self.lists.mark_changed({credential.status_list_id for credential in older})
-        # A live companion of a retired licence now follows the new one, so it cannot escape the new
-        # licence's suspension or revocation.
-        self.session.execute(
+        # On the session's connection: the ORM's bookkeeping (autoflush, matching the update to loaded
+        # objects) would cost more than the statements, and this request has loaded no credential.
+        connection = self.session.connection()
+        older = connection.execute(
             update(IssuedCredential)
             .where(
-                IssuedCredential.companion_of.in_([credential.id for credential in older]),
+                IssuedCredential.authorisation_id == new["authorisation_id"],
+                IssuedCredential.credential_type == new["credential_type"],
+                IssuedCredential.holder_key == new["holder_key"],
+                IssuedCredential.state != "revoked",
+                IssuedCredential.id != new["id"],
+            )
+            .values(state="revoked")
+            .returning(IssuedCredential.id, IssuedCredential.status_list_id)
+        ).all()
+        if not older:
+            return set()
+        for credential_id, _ in older:
+            self._audit("credential_superseded", credential_id, f"replaced by {new['id']}", actor)
+        # A live companion of a retired licence now follows the new one, so it cannot escape the new
+        # licence's suspension or revocation.
+        connection.execute(
+            update(IssuedCredential)
+            .where(
+                IssuedCredential.companion_of.in_([id_ for id_, _ in older]),
                 IssuedCredential.state != "revoked",
             )
-            .values(companion_of=new.id)
-            .execution_options(synchronize_session=False)
+            .values(companion_of=new["id"])
         )
+        return {list_id for _, list_id in older}
 
     def _tell(self, changed: list[IssuedCredential], state: str, reason: str) -> None:
         """One message per person and credential type, however many copies (devices) changed; the
@@ -177,12 +185,12 @@ class StatusChanges:
         )
         return [*credentials, *(c for c in companions if c.id not in ids)]
 
-    def _audit(self, event: str, credential: IssuedCredential, reason: str, actor: Actor) -> None:
+    def _audit(self, event: str, credential_id: uuid.UUID, reason: str, actor: Actor) -> None:
         record(
             self.session,
             event=event,
             actor=actor,
             at=self.now(),
-            subject=("credential", str(credential.id)),
+            subject=("credential", str(credential_id)),
             reason=reason,
         )

@@ -14,8 +14,10 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -55,32 +57,33 @@ class StatusLists:
         self.session = session
         self.now = now
 
-    def insert_with_index(self, agency_id: uuid.UUID, credential: IssuedCredential) -> StatusListRecord:
-        """Give ``credential`` a random free index in the agency's open list and insert it.
+    def insert_with_index(self, agency_id: uuid.UUID, credential: Mapping[str, Any]) -> Slot:
+        """Insert a new credential's row (``credential``: its columns but the status ones) at a random free
+        index of the agency's open list. Returns the slot it took.
 
-        Raises RuntimeError when no free index turns up after many draws (a list far past its fill limit).
+        The allocation is not counted here: the caller counts it with ``record_batch``, as late as it can,
+        because on PostgreSQL that update locks the list's row (which every issuance at the agency takes)
+        until the commit. Raises RuntimeError when no free index turns up after many draws (a list far past
+        its fill limit).
         """
         for _ in range(MAX_DRAWS):
             record = self._open_list(agency_id)
-            credential.status_list_id = record.id
-            credential.status_index = secrets.randbelow(record.size)
-            try:
-                with self.session.begin_nested():
-                    self.session.add(credential)
-            except IntegrityError:
-                continue  # the index was taken, by an older credential or a concurrent request
-            self._count_allocation(record)
-            return record
+            slot = Slot(record.id, record.number, secrets.randbelow(record.size))
+            if self._insert_unless_taken(
+                {**credential, "status_list_id": slot.list_id, "status_index": slot.index}
+            ):
+                return slot
         raise RuntimeError("no free status index after repeated draws")
 
-    def _count_allocation(self, record: StatusListRecord) -> None:
-        self.session.execute(
-            update(StatusListRecord)
-            .where(StatusListRecord.id == record.id)
-            .values(allocated=StatusListRecord.allocated + 1)
-            .execution_options(synchronize_session=False)
-        )
-        self.session.expire(record, ["allocated"])
+    def _insert_unless_taken(self, row: Mapping[str, Any]) -> bool:
+        """Insert ``row`` unless its index is taken, by an older credential or a concurrent request (which it
+        then waits for, on PostgreSQL). One statement, where a savepoint around the insert takes three."""
+        connection = self.session.connection()
+        dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        statement = dialect_insert(IssuedCredential).values(row)
+        inserted = statement.on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
+        # RETURNING rather than the row count, which psycopg does not report for this statement.
+        return connection.execute(inserted.returning(IssuedCredential.id)).first() is not None
 
     def _open_list(self, agency_id: uuid.UUID) -> StatusListRecord:
         current = self.session.scalar(
