@@ -47,15 +47,17 @@ def parse_compact(text: str) -> CompactJws:
     Raises FormatError (reason ``malformed``) for anything else, duplicate JSON members and deep nesting
     included.
     """
-    parts = text.split(".")
-    if len(parts) != 3:
+    # find, not split: it looks for the dots at memchr speed, where split steps through every character.
+    first = text.find(".")
+    second = text.find(".", first + 1)
+    if first < 0 or second < 0 or text.find(".", second + 1) >= 0:
         raise FormatError("a compact JWS has three parts")
-    header, payload_json = b64url_json(parts[0]), b64url_decode(parts[1])
+    header, payload_json = b64url_json(text[:first]), b64url_decode(text[first + 1 : second])
     payload = loads_strict(payload_json)
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise FormatError("JWS header and payload must be JSON objects")
-    signature = b64url_decode(parts[2])
-    signing_input = text[: len(parts[0]) + 1 + len(parts[1])].encode("ascii")  # base64url, so ASCII
+    signature = b64url_decode(text[second + 1 :])
+    signing_input = text[:second].encode("ascii")  # base64url, so ASCII
     return CompactJws(header, payload, signing_input, signature, payload_json)
 
 

@@ -35,7 +35,7 @@ from tests.verifier.helpers import (
     public_jwk,
 )
 from verifier.disclosures import Disclosure
-from verifier.encoding import MAX_JSON_DEPTH, b64url_decode, b64url_encode, loads_strict
+from verifier.encoding import MAX_JSON_DEPTH, _at_most_brackets, b64url_decode, b64url_encode, loads_strict
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
 from verifier.jws import P256_ORDER, der_signature, parse_compact
@@ -445,3 +445,12 @@ def test_disclose_flat_agrees_with_process_payload(data):
     for text in _texts(payload):
         flat = _outcome(disclose_flat, payload, text, shown)
         assert flat == ("value", None) or flat == general
+
+
+# --- JSON depth pre-check: brackets found one by one, against a plain count -------------------------------
+
+
+@BOUNDED
+@given(text=st.text(alphabet=st.sampled_from(list('{[]}"a\\\\')), max_size=80), limit=st.integers(0, 40))
+def test_the_bracket_search_counts_as_str_count_does(text, limit):
+    assert _at_most_brackets(text, limit) == (text.count("{") + text.count("[") <= limit)
