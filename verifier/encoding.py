@@ -108,9 +108,11 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
         raise
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
         raise FormatError("not valid JSON") from e
-    # Every object or array opens with a bracket, so a text with few brackets cannot nest deeply: most
-    # documents here never need the walk.
-    if not _at_most_brackets(text, max_depth) and _depth_exceeds(value, max_depth):
+    # Every object or array opens and closes with a bracket, so a short text, or one with few brackets,
+    # cannot nest deeply: most documents here never need the walk, and short ones (a Disclosure, a header)
+    # not even the search.
+    deep_enough = len(text) >= 2 * (max_depth + 1) and not _at_most_brackets(text, max_depth)
+    if deep_enough and _depth_exceeds(value, max_depth):
         raise FormatError("JSON nested too deeply")
     # Bytes were checked by UTF-8 decoding, escapes were not. "\\" alone is found at memchr speed, and is
     # rare, so the slower two-character search seldom runs.
