@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -90,6 +91,16 @@ def create_app(config: Mapping[str, Any] | None = None, *, clock: Clock | None =
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    return app
+
+
+def create_served_app() -> Flask:
+    """The app as each server worker builds it (``credwallet serve``): ``create_app``, then everything its
+    start-up made set aside from the garbage collector. Otherwise every full collection walks those objects
+    (about 160,000) again, pausing the request it lands in for 60-120 ms: most of a server's p99."""
+    app = create_app()
+    gc.collect()
+    gc.freeze()
     return app
 
 

@@ -112,7 +112,7 @@ def serve(host: str, port: int, workers: int) -> None:
         raise CliError("the database is not migrated: run `credwallet init` (or `credwallet db upgrade`)")
     rt.db.dispose()
     Server(
-        "wallet.app:create_app",
+        "wallet.app:create_served_app",
         address=host,
         port=port,
         interface=Interfaces.WSGI,

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from wallet.app import create_app
+import gc
+
+from wallet.app import create_app, create_served_app
 
 
 def test_healthz_says_the_process_is_up(client):
@@ -41,3 +43,15 @@ def test_the_logos_the_metadata_names_are_served(client):
         response = client.get(f"/static/logos/{name}.svg")
         assert response.status_code == 200
         assert response.mimetype == "image/svg+xml"
+
+
+def test_a_served_app_sets_its_start_up_heap_aside_from_the_collector(settings, clock, monkeypatch):
+    """The server's factory freezes what start-up built, so full collections no longer walk it."""
+    for name, value in settings.items():
+        monkeypatch.setenv(f"CREDWALLET_{name}", str(value))
+    try:
+        app = create_served_app()
+        assert gc.get_freeze_count() > 0
+        assert app.test_client().get("/healthz").status_code == 200
+    finally:
+        gc.unfreeze()
