@@ -1,4 +1,4 @@
-"""SQLite's write queue (wallet.db.WriteQueue): writers queue on a lock file beside the database, which a
+"""SQLite's write queue (wallet.sqlite.WriteQueue): writers queue on a lock file beside the database, which a
 write transaction holds from its BEGIN to its end, whatever way it ends; a thread that already holds it, or
 a writer that has queued too long, falls back to SQLite's own wait and its "database is locked"."""
 
@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-import wallet.db
+import wallet.sqlite
 from wallet.db import Database
 
 WAIT = 10.0  # a bound on waiting for another thread, so that a broken queue fails instead of hanging
@@ -23,7 +23,7 @@ WAIT = 10.0  # a bound on waiting for another thread, so that a broken queue fai
 @pytest.fixture
 def scratch(tmp_path, monkeypatch):
     """A SQLite database of the test's own, with a short busy timeout (a deadlock fails fast)."""
-    monkeypatch.setattr(wallet.db, "SQLITE_BUSY_SECONDS", 0.3)
+    monkeypatch.setattr(wallet.sqlite, "SQLITE_BUSY_SECONDS", 0.3)
     db = Database(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
     with db.engine.begin() as connection:
         connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
@@ -135,7 +135,7 @@ def test_a_waiting_writer_goes_once_the_holder_commits(scratch):
 
 
 def test_concurrent_writers_all_complete_and_none_is_lost(scratch, monkeypatch):
-    monkeypatch.setattr(wallet.db, "SQLITE_BUSY_SECONDS", 5.0)  # real contention: waits are not failures
+    monkeypatch.setattr(wallet.sqlite, "SQLITE_BUSY_SECONDS", 5.0)  # real contention: waits are not failures
     errors: list[BaseException] = []
 
     def increment(times: int) -> None:
