@@ -24,6 +24,7 @@ from wallet.devices.service import DeviceService
 from wallet.fines.lifecycle import FineLifecycle
 from wallet.fines.service import FineService
 from wallet.issuance.offers import OfferService
+from wallet.issuance.records import RecordChanges
 from wallet.issuance.service import IssuanceService, issuer_keys, issuer_url
 from wallet.links.service import LinkService
 from wallet.payments.gateway import SandboxGateway
@@ -83,6 +84,9 @@ class Runtime:
             offers=self.offers(session),
             base_url=self.settings.public_url,
         )
+
+    def record_changes(self, session: Session) -> RecordChanges:
+        return RecordChanges(session, clock=self.clock)
 
     def devices(self, session: Session) -> DeviceService:
         return DeviceService(

@@ -81,7 +81,7 @@ def update_person(body: dict[str, Any], person_id: uuid.UUID) -> Person:
     """Update a person record; credentials issued from it are marked for re-issue"""
     session = request_session()
     person = _agencies().update_person(current_agency().agency_id, person_id, body)
-    runtime().issuance(session).person_changed(person)
+    runtime().record_changes(session).person_changed(person)
     return person
 
 

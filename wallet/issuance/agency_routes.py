@@ -87,9 +87,9 @@ def authorise(body: dict[str, Any], person_id: uuid.UUID) -> dict[str, Any]:
 @blp.problems(404, 422)
 def replace_claims(body: dict[str, Any], authorisation_id: uuid.UUID) -> dict[str, int]:
     """Change what a credential says (new address, new licence class): its holders get a fresh copy"""
-    service = _issuance()
-    authorisation = service.authorisation(_caller_agency(), authorisation_id)
-    return {"marked_for_refresh": service.replace_claims(authorisation, body["claims"])}
+    authorisation = _issuance().authorisation(_caller_agency(), authorisation_id)
+    changes = runtime().record_changes(request_session())
+    return {"marked_for_refresh": changes.replace_claims(authorisation, body["claims"])}
 
 
 @blp.route("/people/<uuid:person_id>/credentials", methods=["GET"])
