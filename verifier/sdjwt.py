@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
-from verifier.disclosures import RESERVED_NAMES, SD_ALG, Disclosure, decode_disclosure, digest_of
-from verifier.encoding import MAX_JSON_DEPTH, b64url_decode, loads_strict
+from verifier.disclosures import SD_ALG, Disclosure, decode_disclosure
+from verifier.encoding import MAX_JSON_DEPTH
 from verifier.errors import FormatError
 from verifier.reasons import Reason
 
@@ -191,44 +191,6 @@ def _process_flat(payload: dict[str, Any], by_digest: dict[str, Disclosure]) -> 
         result[name] = value
         referenced += 1
     # Each digest is distinct, so this counts distinct Disclosures: fewer means one is referenced by nothing.
-    return result if referenced == len(by_digest) else None
-
-
-def disclose_flat(
-    payload: dict[str, Any], payload_json: bytes, disclosures: Sequence[str]
-) -> dict[str, Any] | None:
-    """``process_payload`` for the common shape only: ``_process_flat``'s shape, every Disclosure of an object
-    property. The same processed payload, or None for anything else (then ``process_payload`` decides).
-
-    The Disclosures are read without building a Disclosure each, since a valid presentation has several.
-    """
-    if payload.get(SD_ALG_CLAIM, SD_ALG) != SD_ALG or not _only_top_level_digests(payload, payload_json):
-        return None
-    by_digest: dict[str, list[Any]] = {}
-    for encoded in disclosures:
-        array = loads_strict(b64url_decode(encoded))
-        # [salt, name, value] with a usable name and a value that references nothing (see _process_flat)
-        if not isinstance(array, list) or len(array) != 3 or not isinstance(array[0], str):
-            return None
-        name = array[1]
-        if not isinstance(name, str) or name in RESERVED_NAMES or isinstance(array[2], dict | list):
-            return None
-        by_digest[digest_of(encoded)] = array
-    if len(by_digest) != len(disclosures):
-        return None  # the same Disclosure twice
-    digests = payload.get(SD, [])
-    if not _distinct_strings(digests):
-        return None
-    result = {name: value for name, value in payload.items() if name != SD and name != SD_ALG_CLAIM}
-    referenced = 0
-    for digest in digests:
-        array = by_digest.get(digest)
-        if array is not None:
-            _, name, value = array
-            if name in result or name == SD_ALG_CLAIM:
-                return None
-            result[name] = value
-            referenced += 1
     return result if referenced == len(by_digest) else None
 
 

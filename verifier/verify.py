@@ -13,16 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from verifier.disclosures import digest_of
 from verifier.errors import FormatError
-from verifier.jwk import p256_public_key
 from verifier.jws import CompactJws, header_problems, int_claim, parse_compact, verify_es256
-from verifier.keybinding import KB_TYP, KeyBindingPolicy, check_key_binding, holder_key_of, replay_key_of
+from verifier.keybinding import KeyBindingPolicy, check_key_binding
 from verifier.qrcodec import decode_transport
 from verifier.reasons import Reason
 from verifier.replay import ReplayCache
 from verifier.result import VerificationResult
-from verifier.sdjwt import SdJwtParts, disclose_flat, process_payload, split_presentation
+from verifier.sdjwt import SdJwtParts, process_payload, split_presentation
 from verifier.status import NO_STATUS, StatusOutcome, check_status
 from verifier.store import TrustStore
 from verifier.trust import TrustedIssuer
@@ -121,20 +119,7 @@ class Verifier:
         presentation without a KB-JWT (a KB-JWT that is present is still checked). Never raises for any
         presentation; raises ReplayCacheError only when the replay cache itself fails.
         """
-        at = int(time.time()) if now is None else int(now)
-        try:
-            valid = self._valid_on_common_shape(presentation, at, audience, nonce)
-        except _REFUSED:
-            valid = None  # the full check below names what is wrong
-        if valid is not None:
-            return valid
-        return self._checked(presentation, at, audience, nonce, require_kb)
-
-    def _checked(
-        self, presentation: str, at: int, audience: str | None, nonce: str | None, require_kb: bool
-    ) -> VerificationResult:
-        """The full check, step by step, every reason named (``verify`` without its shortcut)."""
-        check = _Check(at, audience, nonce, require_kb)
+        check = _Check(int(time.time()) if now is None else int(now), audience, nonce, require_kb)
         try:
             self._run(check, presentation)
         except FormatError as e:
@@ -143,115 +128,6 @@ class Verifier:
         except _REFUSED:
             check.fail(Reason.MALFORMED)
         return check.result()
-
-    def _valid_on_common_shape(
-        self, text: str, now: int, audience: str | None, nonce: str | None
-    ) -> VerificationResult | None:
-        """The result of a valid presentation of the usual shape, in far fewer steps than ``_checked``.
-
-        None (or an exception) for anything else: any failure, any shape this does not know (no KB-JWT, a
-        compact QR text, recursive or array Disclosures...), and ``_checked`` then decides. So this only has
-        to be right about what it accepts: it makes every check of ``_checked`` in the same terms, and
-        returns what ``_checked`` would (tests/verifier/test_fast_paths.py compares the two). Why: on a
-        valid presentation ``_checked`` spends as long on its bookkeeping, kept for the reasons of an
-        invalid one, as on everything but the two signatures.
-        """
-        if not isinstance(text, str) or len(text) > MAX_PRESENTATION_BYTES:
-            return None
-        # Every character below lands in a part decoded as strict base64url, or is a "~" or "." between
-        # parts: so the text is ASCII, of the allowed characters only, and no compact QR text ("CW1:").
-        sd_jwt, _, kb_jwt = text.rpartition("~")
-        # The issuer JWT is most of the text: its end is found at memchr speed, only the short rest is split.
-        end = sd_jwt.find("~")
-        issuer_jwt, disclosures = (sd_jwt, []) if end < 0 else (sd_jwt[:end], sd_jwt[end + 1 :].split("~"))
-        jws = parse_compact(issuer_jwt)
-        header, payload = jws.header, jws.payload
-        kid = header.get("kid")
-        found = self._trust.key_for(kid) if isinstance(kid, str) else None
-        if found is None or header_problems(header, typ=VC_TYP) or not kb_jwt:
-            return None
-        issuer, key = found
-        iss, vct = payload.get("iss"), payload.get("vct")
-        if iss != issuer.iss or not isinstance(vct, str) or not issuer.allows_vct(vct):
-            return None
-        if not verify_es256(jws.signing_input, jws.signature, key=key):
-            return None
-        processed = disclose_flat(payload, jws.payload_json, disclosures)
-        if processed is None or not NOT_DISCLOSABLE.isdisjoint(processed.keys() - payload.keys()):
-            return None
-        if not self._in_validity(payload, processed, now):
-            return None
-        replay_key = self._holder_binding(payload.get("cnf"), kb_jwt, sd_jwt + "~", now, audience, nonce)
-        if replay_key is None:
-            return None
-        status = NO_STATUS
-        if "status" in payload:
-            status = check_status(
-                payload["status"],
-                iss=issuer.iss,
-                lists=self._trust.status_lists,
-                max_age=self._trust.max_status_age,
-                now=now,
-                leeway=self._leeway,
-            )
-            if status.reasons:
-                return None
-        # Last, once nothing else can fail: a replay is left to _checked, which asks the cache again.
-        if self._replay_cache is not None:
-            iat, key_text = replay_key
-            if self._replay_cache.check_and_record(key_text, now=now, expires_at=iat + self._max_kb_age):
-                return None
-        return VerificationResult(
-            verdict="valid",
-            reasons=(),
-            issuer=issuer.name,
-            iss=issuer.iss,
-            vct=vct,
-            claims={name: value for name, value in processed.items() if name not in ENVELOPE},
-            status=status.status,
-            status_age_s=status.age,
-            holder_bound=True,
-            checked_at=now,
-        )
-
-    def _in_validity(self, payload: dict[str, Any], processed: dict[str, Any], now: int) -> bool:
-        """``_validity`` without a fault: exp present, not past; nbf and iat, when present, not ahead."""
-        exp, nbf, iat = int_claim(payload, "exp"), int_claim(payload, "nbf"), int_claim(processed, "iat")
-        latest_start = now + self._leeway
-        return (
-            exp is not None
-            and now < exp + self._leeway
-            and (nbf is None or nbf <= latest_start)
-            and (iat is None or iat <= latest_start)
-        )
-
-    def _holder_binding(
-        self, cnf: Any, kb_jwt: str, sd_jwt: str, now: int, audience: str | None, nonce: str | None
-    ) -> tuple[int, str] | None:
-        """``check_key_binding`` without a fault: the KB-JWT's iat and replay key (the key only with a replay
-        cache, which alone reads it), or None for any failure."""
-        key = p256_public_key(holder_key_of(cnf))
-        jws = parse_compact(kb_jwt)
-        if header_problems(jws.header, typ=KB_TYP) or not verify_es256(
-            jws.signing_input, jws.signature, key=key
-        ):
-            return None
-        claims = jws.payload
-        iat = int_claim(claims, "iat")
-        exp = int_claim(claims, "exp")
-        aud, kb_nonce, sd_hash = claims.get("aud"), claims.get("nonce"), claims.get("sd_hash")
-        if iat is None or not (
-            isinstance(aud, str) and isinstance(kb_nonce, str) and isinstance(sd_hash, str)
-        ):
-            return None
-        if sd_hash != digest_of(sd_jwt) or (audience is not None and aud != audience):
-            return None
-        if (nonce is not None and kb_nonce != nonce) or now - iat > self._max_kb_age:
-            return None
-        if iat - now > self._leeway or (exp is not None and now >= exp + self._leeway):
-            return None
-        replay_key = "" if self._replay_cache is None else replay_key_of(jws.signing_input)
-        return iat, replay_key
 
     def _run(self, check: _Check, presentation: str) -> None:
         if not isinstance(presentation, str):
