@@ -14,13 +14,13 @@ from jwcrypto.jwk import JWK
 from polaris_oid4vp.sdjwt import verify_presentation
 from sd_jwt.verifier import SDJWTVerifier
 
-from bench.bench_mint import RECORD
 from bench.bench_verify import ISSUER, _trust
 from bench.harness import Rate, rate
 from issuers.catalog import DRIVER_LICENCE
 from issuers.sdjwt import mint, prepare_claims
 from keys import SigningKey
 from verifier.verify import Verifier
+from wallet.demo import LICENCE_CLAIMS as RECORD
 from wallet.holder.oid4vci import DeviceKey
 from wallet.holder.present import SdJwtCredential, present, profile_named
 

@@ -14,12 +14,12 @@ import zlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bench.bench_mint import RECORD
 from issuers.catalog import DRIVER_LICENCE, PROOF_OF_AGE, CredentialType
 from issuers.sdjwt import StatusReference, mint, prepare_claims
 from keys import SigningKey
 from verifier import qrcodec
 from verifier.qrdraw import qr_png
+from wallet.demo import LICENCE_CLAIMS as RECORD
 from wallet.holder.oid4vci import DeviceKey
 from wallet.holder.present import POLICE, Profile, SdJwtCredential, present, venue
 from wallet.holder.qr import QrTooLarge, presentation_qr

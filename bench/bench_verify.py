@@ -11,7 +11,6 @@ from typing import Any
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from bench.bench_mint import RECORD
 from bench.harness import compare, rate
 from issuers.catalog import DRIVER_LICENCE
 from issuers.sdjwt import StatusReference, mint, prepare_claims
@@ -25,6 +24,7 @@ from verifier.status import check_status
 from verifier.statuslist import StatusList
 from verifier.store import TrustStore
 from verifier.verify import Verifier
+from wallet.demo import LICENCE_CLAIMS as RECORD
 from wallet.holder.oid4vci import DeviceKey
 from wallet.holder.present import SdJwtCredential, present, profile_named
 
