@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet.db import Base, uuid_pk
@@ -78,27 +78,7 @@ class IssuedCredential(Base):
     """The record of one credential we signed (never the holder's private key, nor the credential itself)."""
 
     __tablename__ = "issued_credentials"
-    __table_args__ = (
-        UniqueConstraint("status_list_id", "status_index"),
-        # The copies of one credential on one device, by state: a new copy retires the older ones, and a
-        # companion finds its licence, without reading every revoked copy a phone has had. Its first column
-        # also finds a device's credentials (the wallet).
-        Index(
-            "ix_issued_credentials_holder_copies",
-            "holder_key",
-            "authorisation_id",
-            "credential_type",
-            "state",
-        ),
-        # A compromised key's credentials still to re-issue, in id order, leaving out those already done.
-        Index(
-            "ix_issued_credentials_to_reissue",
-            "signing_kid",
-            "id",
-            sqlite_where=text("state != 'revoked'"),
-            postgresql_where=text("state != 'revoked'"),
-        ),
-    )
+    __table_args__ = (UniqueConstraint("status_list_id", "status_index"),)
 
     id: Mapped[uuid.UUID] = uuid_pk()
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agencies.id"), index=True)
@@ -110,7 +90,7 @@ class IssuedCredential(Base):
     companion_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("issued_credentials.id"), index=True)
     status_list_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("status_lists.id"))
     status_index: Mapped[int] = mapped_column(Integer)
-    holder_key: Mapped[str] = mapped_column(String(64))  # RFC 7638 thumbprint of cnf.jwk
+    holder_key: Mapped[str] = mapped_column(String(64), index=True)  # RFC 7638 thumbprint of cnf.jwk
     holder_jwk: Mapped[
         dict[str, Any] | None
     ]  # the device's public key, to re-issue to it without a new proof
