@@ -57,19 +57,12 @@ def eventually(condition) -> bool:
     return False
 
 
-def test_a_write_transaction_holds_the_queue_until_its_commit(scratch):
+@pytest.mark.parametrize("end", ["commit", "rollback"])
+def test_a_write_transaction_holds_the_queue_until_it_ends(scratch, end):
     with scratch.session() as session:
         session.execute(text("UPDATE counter SET n = n + 1"))
         assert queue_is_held(scratch)
-        session.commit()
-        assert not queue_is_held(scratch)
-
-
-def test_the_queue_is_let_go_after_a_rollback(scratch):
-    with scratch.session() as session:
-        session.execute(text("UPDATE counter SET n = n + 1"))
-        assert queue_is_held(scratch)
-        session.rollback()
+        getattr(session, end)()
         assert not queue_is_held(scratch)
 
 
