@@ -15,7 +15,6 @@ with both cores to itself, whatever else is running.
 from __future__ import annotations
 
 import os
-import socket
 import tempfile
 import time
 import uuid
@@ -23,13 +22,13 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event, insert, text
+from sqlalchemy import Engine, event, insert
 
+from bench.seed import postgres_schema
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor
 from wallet.clock import SystemClock
 from wallet.config import load_settings
-from wallet.db import make_engine
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
@@ -44,7 +43,6 @@ DEVICES_PER_PERSON = 2  # each person's licence on two phones: one authorisation
 BATCH = 1_000
 TARGET_PER_MACHINE = 3_000
 LICENCES_TO_REISSUE = 6_200_000
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 ACTOR = Actor("operator", "bench")
 
 
@@ -84,18 +82,6 @@ def _cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def _database(tmp: Path) -> tuple[str, str | None]:
-    try:
-        socket.create_connection(("127.0.0.1", 5432), timeout=1).close()
-    except OSError:
-        return f"sqlite:///{tmp}/bench.sqlite3", None
-    schema = f"credwallet_bench_{os.getpid()}"
-    with make_engine(POSTGRES).begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    return f"{POSTGRES}?options=-csearch_path%3D{schema}", schema
 
 
 def _seed(rt: Runtime, agency_id: uuid.UUID, kid: str, credentials: int) -> None:
@@ -159,14 +145,9 @@ def _licence(
 
 
 def run() -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        url, schema = _database(Path(tmp))
-        try:
-            return _measure(url, Path(tmp), "PostgreSQL" if schema else "SQLite")
-        finally:
-            if schema:
-                with make_engine(POSTGRES).begin() as connection:
-                    connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    with tempfile.TemporaryDirectory() as tmp, postgres_schema() as postgres:
+        url = postgres or f"sqlite:///{tmp}/bench.sqlite3"
+        return _measure(url, Path(tmp), "PostgreSQL" if postgres else "SQLite")
 
 
 def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:

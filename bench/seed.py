@@ -55,10 +55,12 @@ def postgres_schema() -> Iterator[str | None]:
     except OSError:
         yield None
         return
-    schema = f"credwallet_bench_load_{os.getpid()}"
+    schema = f"credwallet_bench_{os.getpid()}"
     admin = make_engine(POSTGRES)
     try:
         with admin.begin() as connection:
+            # One left by a run of the same pid that was killed before its clean-up.
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
             connection.execute(text(f"CREATE SCHEMA {schema}"))
         yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
     finally:
