@@ -20,6 +20,8 @@ from tests.samples import LICENCE
 
 SYDNEY = ZoneInfo("Australia/Sydney")
 STATUS = StatusReference("https://wallet.example.gov/issuers/transport/status/1", 7)
+# Weeks before the changes of October 2026 (clocks forward) and April 2027 (clocks back).
+OCTOBER, APRIL = datetime(2026, 9, 20, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC)
 
 
 def _exp(
@@ -58,30 +60,20 @@ def test_the_last_valid_second_is_235959_local_on_the_expiry_date(issuer_key, ho
 
 
 @pytest.mark.parametrize(
-    ("expiry", "end_utc"),
+    ("now", "expiry", "end_utc"),
     [
-        ("2026-10-03", (2026, 10, 3, 14)),  # the Saturday before: ends at 00:00 AEST (UTC+10)
-        ("2026-10-04", (2026, 10, 4, 13)),  # the day clocks go forward: ends at 00:00 AEDT (UTC+11)
-        ("2026-10-05", (2026, 10, 5, 13)),
+        # Across the start of daylight saving.
+        (OCTOBER, "2026-10-03", (2026, 10, 3, 14)),  # the Saturday before: ends at 00:00 AEST (UTC+10)
+        (OCTOBER, "2026-10-04", (2026, 10, 4, 13)),  # the day clocks go forward: ends at 00:00 AEDT (UTC+11)
+        (OCTOBER, "2026-10-05", (2026, 10, 5, 13)),
+        # Across its end.
+        (APRIL, "2027-04-03", (2027, 4, 3, 13)),  # the Saturday before: ends at 00:00 AEDT (UTC+11)
+        (APRIL, "2027-04-04", (2027, 4, 4, 14)),  # the day clocks go back: ends at 00:00 AEST (UTC+10)
+        (APRIL, "2027-04-05", (2027, 4, 5, 14)),
     ],
 )
-def test_expiry_across_the_start_of_daylight_saving(issuer_key, holder_jwk, expiry, end_utc):
-    exp = _exp(issuer_key, holder_jwk, expiry=expiry, now=datetime(2026, 9, 20, tzinfo=UTC))
-
-    assert exp == _utc(*end_utc)
-    assert _local(exp - 1).isoformat() == f"{expiry}T23:59:59"
-
-
-@pytest.mark.parametrize(
-    ("expiry", "end_utc"),
-    [
-        ("2027-04-03", (2027, 4, 3, 13)),  # the Saturday before: ends at 00:00 AEDT (UTC+11)
-        ("2027-04-04", (2027, 4, 4, 14)),  # the day clocks go back: ends at 00:00 AEST (UTC+10)
-        ("2027-04-05", (2027, 4, 5, 14)),
-    ],
-)
-def test_expiry_across_the_end_of_daylight_saving(issuer_key, holder_jwk, expiry, end_utc):
-    exp = _exp(issuer_key, holder_jwk, expiry=expiry, now=datetime(2027, 3, 20, tzinfo=UTC))
+def test_expiry_across_a_daylight_saving_change(issuer_key, holder_jwk, now, expiry, end_utc):
+    exp = _exp(issuer_key, holder_jwk, expiry=expiry, now=now)
 
     assert exp == _utc(*end_utc)
     assert _local(exp - 1).isoformat() == f"{expiry}T23:59:59"
@@ -91,10 +83,8 @@ def test_the_days_of_the_changes_are_23_and_25_hours_long(issuer_key, holder_jwk
     def end(expiry: str, now: datetime) -> int:
         return _exp(issuer_key, holder_jwk, expiry=expiry, now=now)
 
-    october, april = datetime(2026, 9, 20, tzinfo=UTC), datetime(2027, 3, 20, tzinfo=UTC)
-
-    assert end("2026-10-04", october) - end("2026-10-03", october) == 23 * 3600
-    assert end("2027-04-04", april) - end("2027-04-03", april) == 25 * 3600
+    assert end("2026-10-04", OCTOBER) - end("2026-10-03", OCTOBER) == 23 * 3600
+    assert end("2027-04-04", APRIL) - end("2027-04-03", APRIL) == 25 * 3600
 
 
 def test_a_card_expiring_today_lasts_until_local_midnight(issuer_key, holder_jwk):
