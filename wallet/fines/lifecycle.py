@@ -52,9 +52,7 @@ class FineLifecycle:
         """A captured payment of a fine: the fine is paid, its points recorded, any enforcement lifted."""
         fine = self.session.scalars(select(Fine).where(Fine.id == payment.subject_id).with_for_update()).one()
         actor = Actor(type="citizen", id=str(payment.account_id))
-        if payment.purpose == "fine_instalment" and not Plans(self.fines).settle_instalment(
-            fine, payment, actor
-        ):
+        if payment.purpose == "fine_instalment" and not Plans(self.fines).settle_instalment(fine):
             return
         self.fines.move(fine, FineEvent.PAY, actor)
         today = self.fines.today

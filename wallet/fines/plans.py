@@ -16,7 +16,6 @@ from wallet.fines.errors import PlanRefused
 from wallet.fines.models import Fine
 from wallet.fines.rules import FineEvent, next_instalment
 from wallet.fines.service import FineService
-from wallet.payments.models import Payment
 from wallet.wording import dollars, long_date
 
 
@@ -54,7 +53,7 @@ class Plans:
         )
         return fine
 
-    def settle_instalment(self, fine: Fine, payment: Payment, actor: Actor) -> bool:
+    def settle_instalment(self, fine: Fine) -> bool:
         """Count a captured instalment. Returns True when it was the last one (the fine is then paid)."""
         plan = dict(fine.plan or {})
         number, _, _ = next_instalment(plan)
