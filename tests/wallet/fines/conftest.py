@@ -16,7 +16,6 @@ from tests.samples import LICENCE
 from wallet.clock import FrozenClock
 
 SCOPES = ("people:read", "people:write", "credentials:issue", "credentials:revoke", "fines:write")
-CARD = {"licence_number": LICENCE["licence_number"], "card_number": LICENCE["card_number"]}
 NOTICE: dict[str, Any] = {
     "notice_number": "4012345678",
     "licence_number": LICENCE["licence_number"],
