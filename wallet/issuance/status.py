@@ -53,7 +53,7 @@ class StatusChanges:
         for credential in changed:
             credential.state = state
             self._audit(f"credential_{state}", credential.id, reason, actor)
-        self.lists.mark_changed({credential.status_list_id for credential in affected})
+        self.lists.record_batch({}, {credential.status_list_id for credential in affected})
         if tell:
             self._tell(changed, state, reason)
         self.session.flush()

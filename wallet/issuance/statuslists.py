@@ -178,16 +178,6 @@ class StatusLists:
                 rows,
             )
 
-    def mark_changed(self, list_ids: set[uuid.UUID]) -> None:
-        """Note that statuses in these lists changed, so their next token is signed anew."""
-        if list_ids:
-            self.session.execute(
-                update(StatusListRecord)
-                .where(StatusListRecord.id.in_(list_ids))
-                .values(version=StatusListRecord.version + 1)
-                .execution_options(synchronize_session=False)
-            )
-
     def token(self, record: StatusListRecord, signer: ListSigner) -> str:
         """The list's current token, re-signed when the list changed or half its cache time has passed."""
         now = self.now()
