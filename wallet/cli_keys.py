@@ -96,7 +96,7 @@ def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
             # SQLite has no SKIP LOCKED, and takes one writer at a time anyway.
             raise CliError("--workers above 1 needs PostgreSQL; on SQLite run with one worker")
         with transaction(rt) as session:
-            rt.agencies(session).find_agency(issuer)
+            agency = rt.agencies(session).find_agency(issuer)  # an unknown agency stops here, before any key
             if _withdraw(rt, f"issuer:{issuer}", kid):
                 record(
                     session,
@@ -106,7 +106,7 @@ def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
                     subject=("key", kid),
                     purpose=f"issuer:{issuer}",
                 )
-            total = _reissuer(rt, session).remaining(rt.agencies(session).find_agency(issuer), kid)
+            total = _reissuer(rt, session).remaining(agency, kid)
         done = _reissue_all(rt, issuer, kid, batch_size, total, workers)
     click.echo(f"Key {kid} withdrawn; {done} credentials re-issued and queued for their holders.")
 
