@@ -129,7 +129,7 @@ class PaymentService:
             order = prepare(session)
             # Under the lock ``prepare`` took: refuse, rather than insert and wait on the unique index, so
             # that this transaction never waits on one that is recording a capture (and waits for the lock).
-            if self._live(session, order) is not None:
+            if session.scalar(select(in_flight(order.subject_id))):
                 raise PaymentInProgress("Another payment for this is under way or done.")
             now = self.now()
             payment = Payment(
@@ -167,12 +167,6 @@ class PaymentService:
             log.warning("payment %s captured but not settled (%s): refund due", payment.id, refused.code)
             payment.state, payment.failure_code = "refund_due", refused.code
 
-    def _live(self, session: Session, order: Order) -> uuid.UUID | None:
-        """A payment in flight for the same thing owed, whatever its purpose (a fine or its instalment)."""
-        return session.scalars(
-            select(Payment.id).where(Payment.subject_id == order.subject_id, Payment.live_slot.is_(True))
-        ).first()
-
     def _apply(self, session: Session, payment: Payment, result: GatewayResult) -> None:
         now = self.now()
         payment.updated_at = now
@@ -189,7 +183,8 @@ class PaymentService:
 
 
 def in_flight(subject_id: Any) -> Any:
-    """A condition: a payment for ``subject_id`` (a column or a value) is under way, not yet decided."""
+    """A condition: a payment for ``subject_id`` (a column or a value) is under way, not yet decided,
+    whatever its purpose (a fine or its instalment)."""
     return exists().where(Payment.subject_id == subject_id, Payment.live_slot.is_(True))
 
 
