@@ -16,6 +16,7 @@ MAX_IMAGES = 3
 MAX_IMAGE_BYTES = 512 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/png")
 REVIEW_CATEGORIES = ("not_the_driver", "emergency", "signage_unclear", "medical", "other")
+LICENCE_NUMBER = validate.Regexp(r"^[A-Z0-9]{4,16}$")  # the notice's driver and the nominated one alike
 
 
 class ImageData(ma.fields.Field):  # type: ignore[type-arg]
@@ -24,11 +25,10 @@ class ImageData(ma.fields.Field):  # type: ignore[type-arg]
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bytes:
         if not isinstance(value, str):
             raise ma.ValidationError("Not a string.")
-        text = value
-        if len(text) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
+        if len(value) > (MAX_IMAGE_BYTES * 4) // 3 + 4:
             raise ma.ValidationError(f"An image is at most {MAX_IMAGE_BYTES // 1024} KiB.")
         try:
-            return base64.b64decode(text, validate=True)
+            return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             raise ma.ValidationError("Not valid base64.") from None
 
@@ -47,7 +47,7 @@ class ImageSchema(ma.Schema):
 class NoticeSchema(ma.Schema):
     notice_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{6,20}$"))
     licence_number = ma.fields.String(
-        validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"), metadata={"description": "The driver, when known"}
+        validate=LICENCE_NUMBER, metadata={"description": "The driver, when known"}
     )
     plate = Plate(
         validate=PLATE,
@@ -169,7 +169,7 @@ class ReviewRequestSchema(ma.Schema):
 
 
 class NominationSchema(ma.Schema):
-    licence_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"))
+    licence_number = ma.fields.String(required=True, validate=LICENCE_NUMBER)
     statutory_declaration = JsonBoolean(required=True)
 
 
