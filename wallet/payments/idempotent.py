@@ -17,7 +17,7 @@ from flask import Response, g, request
 from wallet.auth.guards import current_citizen
 from wallet.db import request_session
 from wallet.digests import digest
-from wallet.errors import AppError, app_error_response
+from wallet.errors import PROBLEM_JSON, AppError, app_error_response
 from wallet.payments.errors import IdempotencyKeyMissing, PaymentDeclined
 from wallet.payments.idempotency import Idempotency
 from wallet.payments.models import Payment
@@ -95,7 +95,7 @@ def payment_reply(payment: Payment) -> tuple[Payment, int]:
 
 def _replayed(replay: tuple[int, dict[str, Any]]) -> Response:
     status, body = replay
-    mimetype = "application/problem+json" if status >= 400 else "application/json"
+    mimetype = PROBLEM_JSON if status >= 400 else "application/json"
     response = Response(json.dumps(body), status=status, mimetype=mimetype)
     response.headers["Idempotent-Replayed"] = "true"
     response.headers["Cache-Control"] = "no-store"
