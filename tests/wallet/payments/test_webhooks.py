@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.wallet.fines.conftest import lodged, pay
+from tests.wallet.payments.conftest import send
 from wallet.config import ConfigError, load_settings
-from wallet.payments.webhooks import HEADER, webhook_signature
-
-WEBHOOK = "/v1/payments/webhooks/sandbox"
-
-
-def send(client, rt, body: dict, *, secret: str | None = None, skew: int = 0):
-    content = json.dumps(body).encode()
-    stamp = int(rt.clock.now().timestamp()) + skew
-    signature = webhook_signature(secret or rt.settings.payment_webhook_secret, stamp, content)
-    return client.post(WEBHOOK, data=content, content_type="application/json", headers={HEADER: signature})
 
 
 @pytest.fixture
