@@ -11,6 +11,9 @@ from wallet.vehicles.rules import NSW, TERMS
 PLATE = validate.Regexp(r"^[A-Z0-9]{1,9}$", error="1 to 9 capital letters and digits, no spaces.")
 VIN = validate.Regexp(r"^[A-HJ-NPR-Z0-9]{17}$", error="17 characters, without I, O or Q.")
 TEXT = [validate.Length(max=40), NOT_BLANK]
+LICENCE = validate.Regexp(r"^[A-Z0-9]{4,16}$")
+TARE_KG = validate.Range(min=50, max=4500)  # the light-vehicle limit of the fee table
+AGENCY_STATUS = validate.OneOf(("current", "suspended", "cancelled"))
 
 
 class Plate(ma.fields.String):
@@ -29,18 +32,16 @@ class VehicleRequestSchema(ma.Schema):
     year = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=1900, max=2100))
     body_type = ma.fields.String(required=True, validate=TEXT)
     vehicle_type = ma.fields.String(required=True, validate=validate.OneOf(sorted(NSW.tax_bands)))
-    tare_kg = ma.fields.Integer(required=True, strict=True, validate=validate.Range(min=50, max=4500))
-    operator_licence = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"))
+    tare_kg = ma.fields.Integer(required=True, strict=True, validate=TARE_KG)
+    operator_licence = ma.fields.String(required=True, validate=LICENCE)
     expiry = ma.fields.Date(required=True)
-    status = ma.fields.String(
-        load_default="current", validate=validate.OneOf(("current", "suspended", "cancelled"))
-    )
+    status = ma.fields.String(load_default="current", validate=AGENCY_STATUS)
 
 
 class VehicleChangeSchema(ma.Schema):
     expiry = ma.fields.Date()
-    status = ma.fields.String(validate=validate.OneOf(("current", "suspended", "cancelled")))
-    tare_kg = ma.fields.Integer(strict=True, validate=validate.Range(min=50, max=4500))
+    status = ma.fields.String(validate=AGENCY_STATUS)
+    tare_kg = ma.fields.Integer(strict=True, validate=TARE_KG)
 
     @ma.validates_schema
     def _something(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -49,7 +50,7 @@ class VehicleChangeSchema(ma.Schema):
 
 
 class TransferSchema(ma.Schema):
-    licence_number = ma.fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9]{4,16}$"))
+    licence_number = ma.fields.String(required=True, validate=LICENCE)
 
 
 class CtpSchema(ma.Schema):
