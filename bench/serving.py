@@ -4,7 +4,6 @@ own, waited for with a bound, and stopped (the group, SIGTERM then SIGKILL) what
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import signal
 import socket
@@ -19,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from wallet.holder.transport import Reply
+from wallet.holder.transport import Reply, UrllibTransport
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 CREDWALLET = str(Path(sys.executable).with_name("credwallet"))
@@ -106,7 +105,10 @@ def get(url: str, headers: Mapping[str, str] | None = None) -> Reply:
 
 
 class LoopbackTransport:
-    """The holder's HTTP (wallet.holder.transport.Transport), refusing anything but 127.0.0.1."""
+    """The holder's HTTP (wallet.holder.transport), refusing anything but 127.0.0.1 and any proxy."""
+
+    def __init__(self) -> None:
+        self._http = UrllibTransport(timeout=30, opener=_LOOPBACK)
 
     def request(
         self,
@@ -119,20 +121,4 @@ class LoopbackTransport:
     ) -> Reply:
         if not url.startswith("http://127.0.0.1:"):
             raise ValueError(f"the benchmark talks to 127.0.0.1 only, not {url}")
-        data, kind = None, None
-        if form is not None:
-            data, kind = urllib.parse.urlencode(form).encode(), "application/x-www-form-urlencoded"
-        elif json_body is not None:
-            data, kind = json.dumps(json_body).encode(), "application/json"
-        request = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))  # noqa: S310
-        if kind:
-            request.add_header("Content-Type", kind)
-        try:
-            with _LOOPBACK.open(request, timeout=30) as response:
-                return _reply(response.status, response.read(), response.headers.get_content_type())
-        except urllib.error.HTTPError as e:
-            return _reply(e.code, e.read(), e.headers.get_content_type())
-
-
-def _reply(status: int, raw: bytes, content_type: str) -> Reply:
-    return Reply(status, json.loads(raw) if content_type.endswith("json") else raw.decode("utf-8", "replace"))
+        return self._http.request(method, url, form=form, json_body=json_body, headers=headers)

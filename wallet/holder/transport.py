@@ -30,10 +30,12 @@ class Transport(Protocol):
 
 
 class UrllibTransport:
-    """HTTP with the standard library, bounded by a timeout."""
+    """HTTP with the standard library, bounded by a timeout. ``opener``: urllib's default (which follows
+    the environment's proxy settings) unless given."""
 
-    def __init__(self, timeout: float = 10.0) -> None:
+    def __init__(self, timeout: float = 10.0, opener: urllib.request.OpenerDirector | None = None) -> None:
         self.timeout = timeout
+        self.opener = opener or urllib.request.build_opener()
 
     def request(
         self,
@@ -51,7 +53,7 @@ class UrllibTransport:
         if content_type:
             request.add_header("Content-Type", content_type)
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - scheme checked
+            with self.opener.open(request, timeout=self.timeout) as response:
                 return _reply(response.status, response.read(), response.headers.get_content_type())
         except urllib.error.HTTPError as e:
             return _reply(e.code, e.read(), e.headers.get_content_type())
