@@ -21,7 +21,6 @@ class IdempotencyKeyReused(AppError):
     status = 422
     code = "idempotency_key_reused"
     title = "Idempotency-Key is already used"
-    commit = False
 
 
 class RequestInProgress(AppError):
