@@ -130,7 +130,7 @@ class DemeritService:
         return set_on
 
     def standing(self, person_id: uuid.UUID, *, today: date) -> Standing:
-        category = self.category_of(person_id)
+        category = self.category_of(person_id, today=today)
         entries = self._shown_entries(person_id, today)
         balance = rules.balance(_counting(entries), today, self.rules)
         return Standing(
@@ -141,9 +141,9 @@ class DemeritService:
             warning=rules.warning(balance, category, self.rules),
         )
 
-    def category_of(self, person_id: uuid.UUID) -> str:
-        """The licence category the threshold depends on: one the agency set for today, else the licence's."""
-        today = self.today
+    def category_of(self, person_id: uuid.UUID, *, today: date) -> str:
+        """The licence category the threshold depends on: one the agency set for ``today`` (the day the
+        balance is counted on), else the licence's."""
         override = self.session.scalars(
             select(DriverCategory.category)
             .where(
@@ -171,7 +171,7 @@ class DemeritService:
     def _suspend_if_over(self, person_id: uuid.UUID, *, today: date, actor: Actor) -> Sanction | None:
         counting = self._unspent(person_id)
         points = rules.balance(_counting(counting), today, self.rules)
-        category = self.category_of(person_id)
+        category = self.category_of(person_id, today=today)
         months = rules.suspension_months(category, points, self.rules)
         if months is None:
             return None
