@@ -7,13 +7,13 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from keys import jwk_thumbprint
 from wallet.audit.models import AuditEvent
 from wallet.holder.oid4vci import DeviceKey
-from wallet.issuance.models import IssuedCredential, PendingCredential
+from wallet.issuance.models import IssuedCredential, PendingCredential, StatusListRecord
 from wallet.issuance.statuslists import StatusLists
 
 
@@ -96,3 +96,22 @@ def assert_each_reissued_once(session: Session, old_ids: list[uuid.UUID]) -> lis
     )
     assert audited == Counter(str(i) for i in old_ids)
     return new
+
+
+def give_back_status_places(
+    session: Session, agency_id: uuid.UUID, used: Counter[uuid.UUID], lists_before: set[uuid.UUID]
+) -> None:
+    """After a test against a shared database: the places its credentials took in lists that were there
+    before are counted free again, and the lists it opened are deleted."""
+    for list_id, taken in used.items():
+        if list_id in lists_before:
+            session.execute(
+                update(StatusListRecord)
+                .where(StatusListRecord.id == list_id)
+                .values(allocated=StatusListRecord.allocated - taken)
+            )
+    session.execute(
+        delete(StatusListRecord).where(
+            StatusListRecord.agency_id == agency_id, StatusListRecord.id.not_in(list(lists_before))
+        )
+    )

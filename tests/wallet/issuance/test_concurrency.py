@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from tests.factories import bearer
 from tests.samples import LICENCE
 from tests.wallet.issuance.conftest import PRE_AUTHORIZED_GRANT, jwt_payload
+from tests.wallet.issuance.reissuing import give_back_status_places
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, Person
 from wallet.app import create_app
@@ -113,19 +114,7 @@ def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, alloca
         )
         used = Counter(session.scalars(mine))
         session.execute(delete(IssuedCredential).where(IssuedCredential.authorisation_id == authorisation_id))
-        for list_id, taken in used.items():
-            if list_id in allocated_before:
-                session.execute(
-                    update(StatusListRecord)
-                    .where(StatusListRecord.id == list_id)
-                    .values(allocated=StatusListRecord.allocated - taken)
-                )
-        session.execute(
-            delete(StatusListRecord).where(
-                StatusListRecord.agency_id == agency_id,
-                StatusListRecord.id.not_in(list(allocated_before)),
-            )
-        )
+        give_back_status_places(session, agency_id, used, set(allocated_before))
         session.execute(delete(CredentialOffer).where(CredentialOffer.authorisation_id == authorisation_id))
         session.execute(delete(CredentialAuthorisation).where(CredentialAuthorisation.id == authorisation_id))
         session.execute(delete(PersonIdentifier).where(PersonIdentifier.person_id == person_id))

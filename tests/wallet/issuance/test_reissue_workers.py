@@ -18,7 +18,11 @@ from sqlalchemy import delete, select, text, update
 
 from tests.factories import TEST_ACTOR
 from tests.samples import LICENCE
-from tests.wallet.issuance.reissuing import assert_each_reissued_once, seed_compromised
+from tests.wallet.issuance.reissuing import (
+    assert_each_reissued_once,
+    give_back_status_places,
+    seed_compromised,
+)
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, Person
 from wallet.app import create_app
@@ -105,18 +109,7 @@ def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, lists_
         session.execute(delete(PendingCredential).where(PendingCredential.issued_credential_id.in_(copies)))
         session.execute(update(IssuedCredential).where(mine).values(companion_of=None, replaces=None))
         session.execute(delete(IssuedCredential).where(mine))
-        for list_id, taken in used.items():
-            if list_id in lists_before:
-                session.execute(
-                    update(StatusListRecord)
-                    .where(StatusListRecord.id == list_id)
-                    .values(allocated=StatusListRecord.allocated - taken)
-                )
-        session.execute(
-            delete(StatusListRecord).where(
-                StatusListRecord.agency_id == agency_id, StatusListRecord.id.not_in(list(lists_before))
-            )
-        )
+        give_back_status_places(session, agency_id, used, set(lists_before))
         session.execute(delete(CredentialAuthorisation).where(CredentialAuthorisation.id == authorisation_id))
         session.execute(delete(Person).where(Person.id == person_id))
         if made_agency:
