@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from functools import cache
 
 from limits import RateLimitItem, parse_many, storage
 from limits.strategies import MovingWindowRateLimiter
@@ -39,6 +40,8 @@ class RateLimiter:
         return bool(self._limiter.storage.check())
 
 
-def parse_rules(text: str) -> list[RateLimitItem]:
-    """``"5/minute;20/hour"`` -> rules; raises ValueError on a malformed string."""
-    return list(parse_many(text))
+@cache
+def parse_rules(text: str) -> tuple[RateLimitItem, ...]:
+    """``"5/minute;20/hour"`` -> rules; raises ValueError on a malformed string. Parsed once per text:
+    services built per request ask for their rules on every request."""
+    return tuple(parse_many(text))

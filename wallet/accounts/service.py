@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,8 +57,8 @@ class LoginPolicy:
     audience: str
     access_ttl: int
     refresh_ttl: int
-    per_account: list[RateLimitItem]
-    per_address: list[RateLimitItem]
+    per_account: Sequence[RateLimitItem]
+    per_address: Sequence[RateLimitItem]
 
 
 def normalise_email(email: str) -> str:
@@ -161,7 +162,7 @@ class AccountService:
         )
         return found is not None
 
-    def _throttle(self, rules: list[RateLimitItem], *key: str) -> None:
+    def _throttle(self, rules: Sequence[RateLimitItem], *key: str) -> None:
         wait = self.limiter.retry_after(rules, *key)
         if wait:
             raise RateLimited(wait, "Too many attempts; try again later.")

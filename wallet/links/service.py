@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -84,7 +84,7 @@ def licence_holder(session: Session, licence_number: str) -> Person | None:
 
 class LinkService:
     def __init__(
-        self, session: Session, *, clock: Clock, limiter: RateLimiter, rules: list[RateLimitItem]
+        self, session: Session, *, clock: Clock, limiter: RateLimiter, rules: Sequence[RateLimitItem]
     ) -> None:
         self.session = session
         self.clock = clock
