@@ -7,10 +7,11 @@ batches, each its own transaction, and the remaining work is simply what the que
 loses at most the batches in flight, and running the job again carries on.
 
 A batch costs a handful of statements whatever its size: its rows are read and locked in one query, the
-new rows, their pending copies and the audit events are inserted in bulk, the old rows revoked in one
-update, and each status list row touched once. On PostgreSQL several worker processes share the work:
-rows another worker holds are skipped, and each worker draws status indices from its own lane
-(``wallet.issuance.reissue_runner`` runs the batches and the worker processes).
+new rows, their pending copies and the audit events are inserted in bulk (``wallet.bulk``: COPY on
+PostgreSQL), the old rows revoked in one update, and each status list row touched once. On PostgreSQL
+several worker processes share the work: rows another worker holds are skipped, and each worker draws
+status indices from its own lane (``wallet.issuance.reissue_runner`` runs the batches and the worker
+processes).
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
 from wallet.agencies.models import Agency
 from wallet.audit.models import AuditEvent
 from wallet.audit.service import Actor
+from wallet.bulk import insert_rows
 from wallet.issuance.models import IssuedCredential, PendingCredential
 from wallet.issuance.reissue_copies import CopySigner
 from wallet.issuance.service import IssuanceService
@@ -177,10 +179,10 @@ class Reissuer:
             copies, pending = self._sign_copies(agency, live, now)
             try:
                 with self.session.begin_nested():
-                    self.session.execute(insert(IssuedCredential), copies)
+                    insert_rows(self.session, IssuedCredential, copies)
             except IntegrityError:  # a request issuing meanwhile took one of the drawn indices: draw again
                 continue
-            self.session.execute(insert(PendingCredential), pending)
+            insert_rows(self.session, PendingCredential, pending)
             return copies
         raise RuntimeError("status indices kept being taken while re-issuing a batch")
 
@@ -203,7 +205,7 @@ class Reissuer:
         # The events ``audit.record`` would add one by one (a fifth of a batch's time as ORM objects),
         # inserted in one go; their only detail is the fixed reason.
         events = [_revoked_event(row.id, actor, now) for row in old]
-        self.session.execute(insert(AuditEvent), events)
+        insert_rows(self.session, AuditEvent, events)
 
     def _update(self, ids: list[uuid.UUID], **values: Any) -> None:
         if ids:

@@ -14,7 +14,7 @@ from wallet.issuance import statuslists
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.reissue import Reissuer
 from wallet.issuance.reissue_runner import run_batches
-from wallet.issuance.statuslists import FILL_LIMIT, StatusLists
+from wallet.issuance.statuslists import FILL_LIMIT, Slot, StatusLists
 
 KID = "compromised-key-of-the-tests"
 
@@ -136,6 +136,34 @@ def test_a_drawn_index_is_never_one_already_taken(rt, compromised, monkeypatch):
     assert {slot.list_id for slot in drawn} == {list_id for list_id, _ in taken}
     assert not {slot.index for slot in drawn} & {index for _, index in taken}
     assert len({slot.index for slot in drawn}) == 6
+
+
+def test_a_batch_whose_drawn_index_was_taken_meanwhile_draws_again(rt, compromised, monkeypatch):
+    old = compromised(2)
+    with rt.db.session() as session:
+        taken = session.execute(
+            select(IssuedCredential.status_list_id, IssuedCredential.status_index).where(
+                IssuedCredential.id == old[0]
+            )
+        ).one()
+    real_draw, draws = StatusLists.draw, []
+
+    def draw_once_into_a_taken_index(lists, *args, **kwargs):
+        # As if a request issuing at the same moment had taken the first index drawn: the insert fails on
+        # the unique (list, index) pair, its savepoint is rolled back, and the batch draws again.
+        slots = real_draw(lists, *args, **kwargs)
+        draws.append(slots)
+        if len(draws) == 1:
+            slots[0] = Slot(taken.status_list_id, slots[0].number, taken.status_index)
+        return slots
+
+    monkeypatch.setattr(StatusLists, "draw", draw_once_into_a_taken_index)
+
+    assert _batch(rt, 4) == 4
+
+    assert len(draws) == 2
+    with rt.db.session() as session:
+        assert_each_reissued_once(session, old)
 
 
 def test_a_lane_takes_only_its_share_of_a_lists_room(rt, compromised):
