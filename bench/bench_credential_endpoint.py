@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from bench.seed import credential_requests, demo_server, postgres_schema
 from bench.wrk import INSTALL_HINT, LoadRun, load, wrk_path
 from wallet.app import create_app
+from wallet.audit.service import Actor
 from wallet.db import make_engine
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
@@ -55,6 +56,7 @@ def _offer_token(app: Any) -> str:
             credential_type="driver_licence",
             claims=LICENCE_CLAIMS,
             issuer=ISSUER,
+            actor=Actor("operator", "bench"),
         )
     grant = offer.offer["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"]
     form = {

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 
 from bench.serving import CREDWALLET, REPOSITORY, LoopbackTransport, Running, free_port, server_env, serving
 from wallet.agencies.models import Person
+from wallet.audit.service import Actor
 from wallet.clock import SystemClock
 from wallet.config import load_settings
 from wallet.db import make_engine
@@ -95,6 +96,7 @@ def licence_offer(env: Mapping[str, str]) -> tuple[str, str]:
                 credential_type="driver_licence",
                 claims=LICENCE_CLAIMS,
                 issuer=issuer_url(settings.public_url, "transport"),
+                actor=Actor("operator", "bench"),
             )
             return offer.uri, offer.tx_code
     finally:

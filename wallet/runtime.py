@@ -26,6 +26,8 @@ from wallet.fines.service import FineService
 from wallet.issuance.offers import OfferService
 from wallet.issuance.records import RecordChanges
 from wallet.issuance.service import IssuanceService, issuer_keys, issuer_url
+from wallet.issuance.status import StatusChanges
+from wallet.issuance.statuslists import StatusLists
 from wallet.links.service import LinkService
 from wallet.payments.gateway import SandboxGateway
 from wallet.payments.models import Payment
@@ -74,7 +76,9 @@ class Runtime:
         )
 
     def offers(self, session: Session) -> OfferService:
-        return OfferService(session, clock=self.clock, tokens=self.tokens)
+        lists = StatusLists(session, now=self.clock.now)
+        statuses = StatusChanges(session, now=self.clock.now, lists=lists)
+        return OfferService(session, clock=self.clock, tokens=self.tokens, statuses=statuses)
 
     def issuance(self, session: Session) -> IssuanceService:
         return IssuanceService(

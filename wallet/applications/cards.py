@@ -20,6 +20,7 @@ from wallet.agencies.models import Agency, Person
 from wallet.agencies.service import AgencyService
 from wallet.applications.models import Application
 from wallet.applications.rules import anniversary, confirmed_birthdate
+from wallet.audit.service import Actor
 from wallet.issuance.offers import OfferService
 from wallet.issuance.service import issuer_url
 from wallet.links.models import PersonIdentifier
@@ -101,6 +102,7 @@ class CardDesk:
         card_type: str,
         issued: date,
         years: int,
+        actor: Actor,
     ) -> None:
         """Authorise ``card_type`` for ``person``; the application keeps the card and its authorisation.
 
@@ -113,6 +115,7 @@ class CardDesk:
             credential_type=card_type,
             claims=card_claims(holder_of(person), number, issued, years),
             issuer=issuer_url(self.base_url, agency.slug),
+            actor=actor,
             announce=False,  # the decision's own notification says the card is ready
         )
         application.card_type = card_type

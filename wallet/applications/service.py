@@ -81,7 +81,7 @@ class ApplicationService:
         )
         application = self._file(account_id, agency, spec, declarations, source, decision, actor)
         if decision.outcome == Outcome.APPROVED:
-            self._approve(application, agency, verified=None)
+            self._approve(application, agency, verified=None, actor=actor)
         if decision.outcome != Outcome.PENDING:
             self._close(application, decision.outcome, decision.explanation, None, "rules", actor)
         return application
@@ -149,7 +149,7 @@ class ApplicationService:
             )
         agency = self.session.get_one(Agency, agency_id)
         if approve:
-            self._approve(application, agency, verified=verified)
+            self._approve(application, agency, verified=verified, actor=actor)
             explanation, outcome = f"Approved by {agency.name}: {reason}", Outcome.APPROVED
         else:
             explanation, outcome = f"Declined by {agency.name}: {reason}", Outcome.DECLINED
@@ -158,7 +158,9 @@ class ApplicationService:
 
     # --- Steps ------------------------------------------------------------------------------------------
 
-    def _approve(self, application: Application, agency: Agency, *, verified: Holder | None) -> None:
+    def _approve(
+        self, application: Application, agency: Agency, *, verified: Holder | None, actor: Actor
+    ) -> None:
         """Grant the card, the rules permitting, to the person the decision is about (see ``decide``).
 
         The rules run again here, on the birthdate that goes on the card, so neither a rules approval nor an
@@ -184,6 +186,7 @@ class ApplicationService:
             card_type=check.card_type,
             issued=today_in(spec.rules, self.clock.now()),
             years=spec.card_years,
+            actor=actor,
         )
 
     def _file(

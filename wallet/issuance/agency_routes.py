@@ -1,5 +1,5 @@
-"""The agency side of issuance: authorise a credential (and get its offer), list what was issued, and
-revoke, suspend or reinstate it."""
+"""The agency side of issuance: authorise a credential (and get its offer, or another one for a new phone),
+list what was issued, and revoke, suspend or reinstate it."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from wallet.auth.guards import agency_required, caller_actor, current_agency
 from wallet.db import request_session
 from wallet.http import Blueprint
 from wallet.issuance.models import IssuedCredential
+from wallet.issuance.offers import Offer
 from wallet.issuance.schemas import (
     AuthoriseSchema,
     ClaimsSchema,
@@ -49,15 +50,17 @@ def _issuance() -> IssuanceService:
 @agency_required(blp, "credentials:issue")
 @blp.arguments(AuthoriseSchema)
 @blp.response(201, OfferSchema)
-@blp.problems(404, 422)
+@blp.problems(404, 409, 422)
 def authorise(body: dict[str, Any], person_id: uuid.UUID) -> dict[str, Any]:
     """Authorise a credential for a person, and get the offer to hand over
 
     The offer URI (also as a QR code) carries a single-use pre-authorized code; the transaction code must
-    reach the person by another channel. Both expire after 15 minutes.
+    reach the person by another channel. Both expire after 15 minutes. A person holds one credential of a
+    type: this replaces an authorisation of the type in force, and what it issued is revoked (409
+    authorisation_suspended if it is suspended). For another phone of the same person, ask for another
+    offer of the authorisation instead.
     """
     agency = _caller_agency()
-    issuer = issuer_url(runtime().settings.public_url, agency.slug)
     offer = (
         runtime()
         .offers(request_session())
@@ -66,9 +69,34 @@ def authorise(body: dict[str, Any], person_id: uuid.UUID) -> dict[str, Any]:
             person_id=person_id,
             credential_type=body["credential_type"],
             claims=body["claims"],
-            issuer=issuer,
+            issuer=issuer_url(runtime().settings.public_url, agency.slug),
+            actor=caller_actor(),
         )
     )
+    return _handed_over(offer)
+
+
+@blp.route("/authorisations/<uuid:authorisation_id>/offers", methods=["POST"])
+@blp.operation("offerAgain")
+@agency_required(blp, "credentials:issue")
+@blp.response(201, OfferSchema)
+@blp.problems(404, 409)
+def offer_again(authorisation_id: uuid.UUID) -> dict[str, Any]:
+    """A new offer of an authorisation in force, for another of the person's phones
+
+    What was already issued stays valid (a new authorisation would replace it). The offer expires after 15
+    minutes, like the first.
+    """
+    agency = _caller_agency()
+    authorisation = _issuance().authorisation(agency, authorisation_id)
+    offers = runtime().offers(request_session())
+    return _handed_over(
+        offers.offer_again(authorisation, issuer=issuer_url(runtime().settings.public_url, agency.slug))
+    )
+
+
+def _handed_over(offer: Offer) -> dict[str, Any]:
+    """The offer as the counter hands it over: the URI, also drawn as QR codes, and the transaction code."""
     return {
         "authorisation_id": offer.authorisation.id,
         "credential_offer": offer.offer,

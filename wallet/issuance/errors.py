@@ -85,3 +85,15 @@ class CompanionFollows(AppError):
     status = 409
     code = "companion_follows_licence"
     title = "This credential's status follows its licence: change the licence"
+
+
+class AuthorisationSuspended(AppError):
+    status = 409
+    code = "authorisation_suspended"
+    title = "The person's credential of this type is suspended: reinstate or revoke it first"
+
+
+class AuthorisationNotActive(AppError):
+    status = 409
+    code = "authorisation_not_active"
+    title = "The authorisation has been withdrawn or is suspended: it takes no new offer"

@@ -22,12 +22,14 @@ from sqlalchemy.orm import Session
 from issuers.catalog import CATALOG, CredentialType
 from issuers.sdjwt import prepare_claims
 from wallet.agencies.models import Agency, Person
+from wallet.audit.service import Actor
 from wallet.auth.tokens import AccessTokens
 from wallet.clock import Clock
 from wallet.db import use_once
 from wallet.digests import digest
 from wallet.errors import NotFound
 from wallet.issuance.errors import (
+    AuthorisationNotActive,
     ClaimsInvalid,
     InvalidGrant,
     InvalidGrantKept,
@@ -36,6 +38,7 @@ from wallet.issuance.errors import (
 )
 from wallet.issuance.events import tell_holder
 from wallet.issuance.models import CredentialAuthorisation, CredentialOffer, IssuanceNonce
+from wallet.issuance.status import StatusChanges
 from wallet.links.service import record_identifiers
 
 PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -60,10 +63,13 @@ def configuration_ids(ctype: CredentialType) -> list[str]:
 
 
 class OfferService:
-    def __init__(self, session: Session, *, clock: Clock, tokens: AccessTokens) -> None:
+    def __init__(
+        self, session: Session, *, clock: Clock, tokens: AccessTokens, statuses: StatusChanges
+    ) -> None:
         self.session = session
         self.clock = clock
         self.tokens = tokens
+        self.statuses = statuses
 
     def authorise(
         self,
@@ -73,13 +79,16 @@ class OfferService:
         credential_type: str,
         claims: dict[str, Any],
         issuer: str,
+        actor: Actor,
         announce: bool = True,
     ) -> Offer:
-        """Authorise a credential for one of the agency's people and make its offer.
+        """Authorise a credential for one of the agency's people and make its offer. It replaces the
+        person's authorisation of that type in force, whose credentials are revoked.
 
         ``announce=False`` for a caller that tells the citizen itself (an approved application).
 
-        Raises NotFound (not the agency's person), UnknownCredentialType, ClaimsInvalid.
+        Raises NotFound (not the agency's person), UnknownCredentialType, ClaimsInvalid,
+        AuthorisationSuspended (the one in force is suspended).
         """
         person = self.session.get(Person, person_id)
         if person is None or person.agency_id != agency.id:
@@ -91,6 +100,7 @@ class OfferService:
             prepare_claims(ctype, claims, ctype.local_date(self.clock.now()))
         except ma.ValidationError as e:
             raise ClaimsInvalid(errors=e.messages) from None
+        self.statuses.replace_authorisation(agency.id, person.id, ctype.id, actor=actor)
         authorisation = CredentialAuthorisation(
             agency_id=agency.id,
             person_id=person.id,
@@ -113,6 +123,13 @@ class OfferService:
                 at=self.clock.now(),
             )
         return self._offer(authorisation, ctype, issuer)
+
+    def offer_again(self, authorisation: CredentialAuthorisation, *, issuer: str) -> Offer:
+        """A new offer of an authorisation in force, for another phone of the holder's: unlike a new
+        authorisation, it leaves what was issued as it is. Raises AuthorisationNotActive."""
+        if authorisation.state != "active":
+            raise AuthorisationNotActive()
+        return self._offer(authorisation, CATALOG[authorisation.credential_type], issuer)
 
     def _offer(self, authorisation: CredentialAuthorisation, ctype: CredentialType, issuer: str) -> Offer:
         code = secrets.token_urlsafe(32)

@@ -32,8 +32,7 @@ from wallet.issuance.errors import (
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.offers import OfferService, configuration_ids
 from wallet.issuance.proofs import ProvenKey, check_proof
-from wallet.issuance.status import StatusChanges
-from wallet.issuance.statuslists import ListSigner, StatusLists
+from wallet.issuance.statuslists import ListSigner
 
 BATCH_SIZE = 10
 CREDENTIAL_LIFETIME = timedelta(days=30)
@@ -61,8 +60,8 @@ class IssuanceService:
         self.keystore = keystore
         self.offers = offers
         self.base_url = base_url
-        self.lists = StatusLists(session, now=clock.now)
-        self.statuses = StatusChanges(session, now=clock.now, lists=self.lists)
+        self.statuses = offers.statuses  # one set of status changes per session, shared with the offers
+        self.lists = self.statuses.lists
 
     def signer(self, agency: Agency) -> ListSigner:
         return ListSigner(
@@ -104,6 +103,7 @@ class IssuanceService:
         ``device_keys``: when the caller is a citizen's app session, the thumbprints of the account's
         registered devices; a credential binds to no other key (a lost phone, once removed, gets nothing).
         """
+        self._hold(authorisation)
         ctype = self._configuration(agency, authorisation, configuration_id)
         keys = self._proven_keys(proofs, issuer_url(self.base_url, agency.slug))
         if device_keys is not None and any(key.thumbprint not in device_keys for key in keys):
@@ -117,6 +117,16 @@ class IssuanceService:
         # issuance at the agency updates, until the commit; after the signing, it is held briefly.
         self.lists.record_batch(allocated, changed)
         return issued
+
+    def _hold(self, authorisation: CredentialAuthorisation) -> None:
+        """Lock the authorisation's row until the commit, and read it again.
+
+        Issuances from one authorisation then take turns, so each one retires the copy that the one before
+        it left on the same device (two requests at once would otherwise both leave a valid copy), and a
+        withdrawal or new claims committed meanwhile are seen before anything is signed. A status change
+        or a new authorisation of the person's takes the same row first, so neither can deadlock with this.
+        """
+        self.session.refresh(authorisation, with_for_update=True)
 
     def _configuration(
         self, agency: Agency, authorisation: CredentialAuthorisation, configuration_id: str

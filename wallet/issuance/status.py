@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wallet.audit.service import Actor, record
-from wallet.issuance.errors import CompanionFollows, InvalidTransition
+from wallet.issuance.errors import AuthorisationSuspended, CompanionFollows, InvalidTransition
 from wallet.issuance.events import STATE_EVENTS, tell_holder
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.statuslists import StatusLists
@@ -95,6 +95,9 @@ class StatusChanges:
     ) -> list[IssuedCredential]:
         """Every credential of one type a person holds, and the authorisations they came from; their
         companions too, unless ``companions`` is False (a policy may keep proof of age valid)."""
+        # Authorisations first, under a row lock: an issuance holds its authorisation's row before it
+        # touches any credential row, so taking them in the same order cannot deadlock with it.
+        authorisations = self._authorisations(agency_id, person_id, credential_type)
         credentials = list(
             self.session.scalars(
                 select(IssuedCredential).where(
@@ -108,18 +111,59 @@ class StatusChanges:
             )
         )
         affected = self.change(credentials, state, reason=reason, actor=actor, companions=companions)
-        authorisations = self.session.scalars(
-            select(CredentialAuthorisation).where(
-                CredentialAuthorisation.agency_id == agency_id,
-                CredentialAuthorisation.person_id == person_id,
-                CredentialAuthorisation.credential_type == credential_type,
-                CredentialAuthorisation.state != "withdrawn",  # a withdrawn authorisation stays withdrawn
-            )
-        )
         for authorisation in authorisations:
             authorisation.state = AUTHORISATION_STATE[state]
         self.session.flush()
         return affected
+
+    def replace_authorisation(
+        self, agency_id: uuid.UUID, person_id: uuid.UUID, credential_type: str, *, actor: Actor
+    ) -> None:
+        """Make way for a new authorisation of a type: a person holds one card of a type, so the one in
+        force is withdrawn and what was issued from it revoked, as a replaced plastic card is cancelled.
+
+        Raises AuthorisationSuspended when it, or a card issued from it, is suspended: a new card must not
+        lift a suspension.
+        """
+        held = self._authorisations(agency_id, person_id, credential_type)
+        suspended_card = self.session.scalar(
+            select(IssuedCredential.id)
+            .where(
+                IssuedCredential.agency_id == agency_id,
+                IssuedCredential.person_id == person_id,
+                IssuedCredential.credential_type == credential_type,
+                IssuedCredential.state == "suspended",
+            )
+            .limit(1)
+        )
+        if suspended_card is not None or any(held_one.state == "suspended" for held_one in held):
+            raise AuthorisationSuspended()
+        if held:
+            self.change_for_person(
+                agency_id,
+                person_id,
+                credential_type,
+                "revoked",
+                reason="replaced by a new authorisation",
+                actor=actor,
+            )
+
+    def _authorisations(
+        self, agency_id: uuid.UUID, person_id: uuid.UUID, credential_type: str
+    ) -> list[CredentialAuthorisation]:
+        """The person's authorisations of a type still in force (active or suspended), locked."""
+        return list(
+            self.session.scalars(
+                select(CredentialAuthorisation)
+                .where(
+                    CredentialAuthorisation.agency_id == agency_id,
+                    CredentialAuthorisation.person_id == person_id,
+                    CredentialAuthorisation.credential_type == credential_type,
+                    CredentialAuthorisation.state != "withdrawn",  # a withdrawn authorisation stays withdrawn
+                )
+                .with_for_update()
+            )
+        )
 
     def supersede(self, new: Mapping[str, Any], *, actor: Actor) -> set[uuid.UUID]:
         """Revoke the older copies of a new credential (``new``: its record's columns) on the same device,

@@ -27,6 +27,7 @@ from tests.wallet.issuance.reissuing import give_back_status_places
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, Person
 from wallet.app import create_app
+from wallet.audit.service import Actor
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import (
     CredentialAuthorisation,
@@ -85,7 +86,12 @@ def committed(settings, clock):
         )
         issuer = issuer_url(rt.settings.public_url, "transport")
         offer = rt.offers(session).authorise(
-            agency, person_id=person.id, credential_type="driver_licence", claims=LICENCE, issuer=issuer
+            agency,
+            person_id=person.id,
+            credential_type="driver_licence",
+            claims=LICENCE,
+            issuer=issuer,
+            actor=Actor("operator", "test"),
         )
         session.commit()
         ids = (agency.id, person.id, offer.authorisation.id)
@@ -125,7 +131,28 @@ def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, alloca
         session.commit()
 
 
-def _issue_many(app, committed, now, start, results, errors):
+def _race(settings, clock, wallet, *args):
+    """Run ``wallet(app, start, *args)`` in THREADS threads at once, each on an app instance of its own;
+    returns the instances (disposed) once every thread is done."""
+    apps = [create_app(settings, clock=clock) for _ in range(THREADS)]
+    start = threading.Barrier(THREADS)
+    threads = [threading.Thread(target=wallet, args=(app, start, *args), daemon=True) for app in apps]
+    try:
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        assert not any(thread.is_alive() for thread in threads), "issuance did not finish in time"
+    finally:
+        for thread in threads:
+            thread.join(DEADLINE_SECONDS)
+        for app in apps:
+            app.extensions["credwallet"].db.dispose()
+    return apps
+
+
+def _issue_many(app, start, committed, now, results, errors):
     """One app instance, as a wallet uses it: a nonce, then a licence request with it; PER_THREAD times."""
     client = app.test_client()
     start.wait()
@@ -147,28 +174,10 @@ def _issue_many(app, committed, now, start, results, errors):
 
 
 def test_concurrent_issuance_never_allocates_one_index_twice(settings, clock, committed):
-    apps = [create_app(settings, clock=clock) for _ in range(THREADS)]
     results: list[str] = []
     errors: list[str] = []
-    start = threading.Barrier(THREADS)
     now = int(clock.now().timestamp())
-    threads = [
-        threading.Thread(target=_issue_many, args=(app, committed, now, start, results, errors), daemon=True)
-        for app in apps
-    ]
-    try:
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        assert not any(thread.is_alive() for thread in threads), "issuance did not finish in time"
-    finally:
-        for thread in threads:
-            thread.join(DEADLINE_SECONDS)
-        for app in apps:
-            app.extensions["credwallet"].db.dispose()
-
+    apps = _race(settings, clock, _issue_many, committed, now, results, errors)
     assert errors == []
     assert len(results) == THREADS * PER_THREAD
     references = [jwt_payload(credential)["status"]["status_list"] for credential in results]
@@ -185,3 +194,37 @@ def test_concurrent_issuance_never_allocates_one_index_twice(settings, clock, co
     taken = Counter(list_id for list_id, _ in rows)
     for list_id, count in taken.items():  # the fill counters saw every allocation, none lost to a race
         assert allocated[list_id] - committed.allocated_before.get(list_id, 0) == count
+
+
+def _issue_to_one_device(app, start, committed, device, now, errors):
+    """One app instance asking PER_THREAD times for a licence bound to the same phone's key."""
+    client = app.test_client()
+    start.wait()
+    for _ in range(PER_THREAD):
+        nonce = client.post("/issuers/transport/nonce")
+        proof = device.proof(issuer=committed.issuer, nonce=nonce.json["c_nonce"], now=now)
+        response = client.post(
+            "/issuers/transport/credential",
+            json={"credential_configuration_id": "driver_licence", "proofs": {"jwt": [proof]}},
+            headers=bearer(committed.access_token),
+        )
+        if response.status_code != 200:
+            errors.append(f"credential: {response.status_code} {response.json}")
+
+
+def test_one_phone_asking_at_once_is_left_with_one_valid_licence(settings, clock, committed):
+    # Each issuance retires the phone's older copies; without taking turns, two at once cannot see each
+    # other's uncommitted copy, and both stay valid.
+    errors: list[str] = []
+    now = int(clock.now().timestamp())
+    apps = _race(settings, clock, _issue_to_one_device, committed, DeviceKey(), now, errors)
+    assert errors == []
+    with apps[0].extensions["credwallet"].db.session() as session:
+        states = Counter(
+            session.scalars(
+                select(IssuedCredential.state).where(
+                    IssuedCredential.authorisation_id == committed.authorisation_id
+                )
+            )
+        )
+    assert states == {"valid": 1, "revoked": THREADS * PER_THREAD - 1}
