@@ -152,8 +152,9 @@ def _race(settings, clock, wallet, *args):
     return apps
 
 
-def _issue_many(app, start, committed, now, results, errors):
-    """One app instance, as a wallet uses it: a nonce, then a licence request with it; PER_THREAD times."""
+def _ask_for_licences(app, start, committed, device_for, now, results, errors):
+    """One app instance, as a wallet uses it: a nonce, then a licence request bound to the key
+    ``device_for()`` gives; PER_THREAD times."""
     client = app.test_client()
     start.wait()
     for _ in range(PER_THREAD):
@@ -161,7 +162,7 @@ def _issue_many(app, start, committed, now, results, errors):
         if nonce.status_code != 200:
             errors.append(f"nonce: {nonce.status_code} {nonce.json}")
             continue
-        proof = DeviceKey().proof(issuer=committed.issuer, nonce=nonce.json["c_nonce"], now=now)
+        proof = device_for().proof(issuer=committed.issuer, nonce=nonce.json["c_nonce"], now=now)
         response = client.post(
             "/issuers/transport/credential",
             json={"credential_configuration_id": "driver_licence", "proofs": {"jwt": [proof]}},
@@ -177,7 +178,7 @@ def test_concurrent_issuance_never_allocates_one_index_twice(settings, clock, co
     results: list[str] = []
     errors: list[str] = []
     now = int(clock.now().timestamp())
-    apps = _race(settings, clock, _issue_many, committed, now, results, errors)
+    apps = _race(settings, clock, _ask_for_licences, committed, DeviceKey, now, results, errors)
     assert errors == []
     assert len(results) == THREADS * PER_THREAD
     references = [jwt_payload(credential)["status"]["status_list"] for credential in results]
@@ -196,28 +197,12 @@ def test_concurrent_issuance_never_allocates_one_index_twice(settings, clock, co
         assert allocated[list_id] - committed.allocated_before.get(list_id, 0) == count
 
 
-def _issue_to_one_device(app, start, committed, device, now, errors):
-    """One app instance asking PER_THREAD times for a licence bound to the same phone's key."""
-    client = app.test_client()
-    start.wait()
-    for _ in range(PER_THREAD):
-        nonce = client.post("/issuers/transport/nonce")
-        proof = device.proof(issuer=committed.issuer, nonce=nonce.json["c_nonce"], now=now)
-        response = client.post(
-            "/issuers/transport/credential",
-            json={"credential_configuration_id": "driver_licence", "proofs": {"jwt": [proof]}},
-            headers=bearer(committed.access_token),
-        )
-        if response.status_code != 200:
-            errors.append(f"credential: {response.status_code} {response.json}")
-
-
 def test_one_phone_asking_at_once_is_left_with_one_valid_licence(settings, clock, committed):
     # Each issuance retires the phone's older copies; without taking turns, two at once cannot see each
     # other's uncommitted copy, and both stay valid.
-    errors: list[str] = []
+    phone, errors = DeviceKey(), []
     now = int(clock.now().timestamp())
-    apps = _race(settings, clock, _issue_to_one_device, committed, DeviceKey(), now, errors)
+    apps = _race(settings, clock, _ask_for_licences, committed, lambda: phone, now, [], errors)
     assert errors == []
     with apps[0].extensions["credwallet"].db.session() as session:
         states = Counter(
