@@ -10,14 +10,22 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, wait
+from dataclasses import replace
 from queue import Queue
 from typing import Any
+
+from sqlalchemy.exc import DBAPIError
 
 from wallet.audit.service import Actor
 from wallet.clock import Clock
 from wallet.config import Settings
 from wallet.issuance.reissue import ALONE, Lane, Position, Reissuer
 from wallet.runtime import Runtime, build_runtime
+
+BATCH_ATTEMPTS = 3
+# SQLSTATEs of a transaction the server rolled back to let others go on: deadlock_detected and
+# serialization_failure. Running it again is the documented remedy.
+RETRYABLE = frozenset({"40P01", "40001"})
 
 
 def run_batches(
@@ -36,10 +44,7 @@ def run_batches(
     done, position = 0, Position()
     while True:
         from_start = position.at_start
-        with rt.db.session() as session, session.begin():
-            agency = rt.agencies(session).find_agency(issuer)
-            reissuer = Reissuer(rt.issuance(session), lane=lane, position=position)
-            handled = reissuer.batch(agency, kid, size=size, actor=actor)
+        handled, position = _batch(rt, issuer, kid, size=size, actor=actor, lane=lane, position=position)
         if handled:
             done += handled
             progress(handled)
@@ -47,6 +52,28 @@ def run_batches(
             return done
         else:  # another pass, for whatever other workers held when this one went by
             position = Position()
+
+
+def _batch(
+    rt: Runtime, issuer: str, kid: str, *, size: int, actor: Actor, lane: Lane, position: Position
+) -> tuple[int, Position]:
+    """One batch in a transaction of its own: how many it handled, and the position after it.
+
+    A batch that PostgreSQL broke off to end a deadlock or a serialization conflict (with a request
+    changing one of its credentials, say) wrote nothing, and is run again from the same position.
+    """
+    attempts = 1
+    while True:
+        after = replace(position)  # the batch moves it; a failed batch must not
+        try:
+            with rt.db.session() as session, session.begin():
+                agency = rt.agencies(session).find_agency(issuer)
+                reissuer = Reissuer(rt.issuance(session), lane=lane, position=after)
+                return reissuer.batch(agency, kid, size=size, actor=actor), after
+        except DBAPIError as error:
+            if attempts == BATCH_ATTEMPTS or getattr(error.orig, "sqlstate", None) not in RETRYABLE:
+                raise
+            attempts += 1
 
 
 def run_workers(

@@ -7,13 +7,14 @@ import uuid
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from tests.factories import TEST_ACTOR
 from tests.wallet.issuance.reissuing import assert_each_reissued_once, seed_compromised
 from wallet.issuance import statuslists
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.reissue import Reissuer
-from wallet.issuance.reissue_runner import run_batches
+from wallet.issuance.reissue_runner import BATCH_ATTEMPTS, run_batches
 from wallet.issuance.statuslists import FILL_LIMIT, Slot, StatusLists
 
 KID = "compromised-key-of-the-tests"
@@ -190,3 +191,64 @@ def test_a_worker_stops_when_a_pass_from_the_start_finds_nothing(rt, compromised
     assert run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR) == 0
     with rt.db.session() as session:
         assert_each_reissued_once(session, old)
+
+
+class _ServerError(Exception):
+    """What a driver raises for an error the server reports: its SQLSTATE with it."""
+
+    def __init__(self, sqlstate):
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+def _breaking(monkeypatch, sqlstate, *, failures):
+    """Make batches 2 to 1 + ``failures`` do all their work and then fail with ``sqlstate``, as when the
+    server breaks a transaction off at its commit; returns where each batch began."""
+    real, began = Reissuer.batch, []
+
+    def batch(self, agency, kid, *, size, actor):
+        began.append(self.position.licence)
+        handled = real(self, agency, kid, size=size, actor=actor)
+        if 2 <= len(began) <= 1 + failures:
+            raise OperationalError("COMMIT", {}, _ServerError(sqlstate))
+        return handled
+
+    monkeypatch.setattr(Reissuer, "batch", batch)
+    return began
+
+
+def test_a_batch_broken_off_by_a_deadlock_runs_again_from_where_it_began(rt, compromised, monkeypatch):
+    old = compromised(7)
+    began = _breaking(monkeypatch, "40P01", failures=1)
+
+    done = run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR)
+
+    assert done == 14
+    assert began[1] == began[2]  # the broken batch's writes and its move of the position both undone
+    with rt.db.session() as session:
+        assert_each_reissued_once(session, old)
+
+
+def test_a_batch_that_keeps_conflicting_stops_the_job(rt, compromised, monkeypatch):
+    old = compromised(7)
+    began = _breaking(monkeypatch, "40001", failures=BATCH_ATTEMPTS)
+
+    with pytest.raises(OperationalError):
+        run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR)
+
+    assert len(began) == 1 + BATCH_ATTEMPTS
+    with rt.db.session() as session:  # the first batch stands; running the job again does the rest
+        reissued = session.scalars(
+            select(IssuedCredential.replaces).where(IssuedCredential.replaces.in_(old))
+        ).all()
+    assert len(reissued) == 4
+
+
+def test_an_error_that_is_no_conflict_is_not_retried(rt, compromised, monkeypatch):
+    compromised(7)
+    began = _breaking(monkeypatch, "23505", failures=1)
+
+    with pytest.raises(OperationalError):
+        run_batches(rt, "transport", KID, size=4, actor=TEST_ACTOR)
+
+    assert len(began) == 2
