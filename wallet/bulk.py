@@ -39,6 +39,7 @@ def insert_rows(session: Session, model: type[DeclarativeBase], rows: Sequence[d
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped to a table")
     _refuse_missing_defaults(table, rows[0].keys())
+    session.flush()  # pending ORM rows first, as session.execute would: the COPY's rows may refer to them
     connection = session.connection()
     driver = connection.connection.driver_connection
     if isinstance(driver, psycopg.Connection):

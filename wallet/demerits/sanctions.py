@@ -121,7 +121,11 @@ class Sanctions:
         """Make the licence's status say what the person's sanctions say now. The person's row is locked
         first, so that two changes for one person (one ending a sanction, one imposing another) take turns
         and the later one writes the status from what both did."""
-        person = self.session.get(Person, person_id, with_for_update=True, populate_existing=True)
+        # NO KEY UPDATE, as in wallet.issuance.status's lock order: an issuance meanwhile inserts rows
+        # that refer to the person, whose key-share locks a plain FOR UPDATE would block.
+        person = self.session.get(
+            Person, person_id, with_for_update={"key_share": True}, populate_existing=True
+        )
         if person is None:
             raise ValueError(f"no person record {person_id}")
         state = "suspended" if self.active_for(person_id) else "valid"

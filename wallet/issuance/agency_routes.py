@@ -85,14 +85,13 @@ def offer_again(authorisation_id: uuid.UUID) -> dict[str, Any]:
     """A new offer of an authorisation in force, for another of the person's phones
 
     What was already issued stays valid (a new authorisation would replace it). The offer expires after 15
-    minutes, like the first.
+    minutes, like the first. 409 authorisation_withdrawn, or authorisation_suspended while it or a card
+    issued from it is suspended.
     """
-    agency = _caller_agency()
-    authorisation = _issuance().authorisation(agency, authorisation_id)
-    offers = runtime().offers(request_session())
-    return _handed_over(
-        offers.offer_again(authorisation, issuer=issuer_url(runtime().settings.public_url, agency.slug))
-    )
+    agency, issuance = _caller_agency(), _issuance()
+    authorisation = issuance.authorisation(agency, authorisation_id)
+    issuer = issuer_url(runtime().settings.public_url, agency.slug)
+    return _handed_over(issuance.offers.offer_again(authorisation, issuer=issuer))
 
 
 def _handed_over(offer: Offer) -> dict[str, Any]:

@@ -93,7 +93,7 @@ class AuthorisationSuspended(AppError):
     title = "The person's credential of this type is suspended: reinstate or revoke it first"
 
 
-class AuthorisationNotActive(AppError):
+class AuthorisationWithdrawn(AppError):
     status = 409
-    code = "authorisation_not_active"
-    title = "The authorisation has been withdrawn or is suspended: it takes no new offer"
+    code = "authorisation_withdrawn"
+    title = "The authorisation has been withdrawn: it takes no new offer"

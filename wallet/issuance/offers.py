@@ -29,7 +29,8 @@ from wallet.db import use_once
 from wallet.digests import digest
 from wallet.errors import NotFound
 from wallet.issuance.errors import (
-    AuthorisationNotActive,
+    AuthorisationSuspended,
+    AuthorisationWithdrawn,
     ClaimsInvalid,
     InvalidGrant,
     InvalidGrantKept,
@@ -90,7 +91,11 @@ class OfferService:
         Raises NotFound (not the agency's person), UnknownCredentialType, ClaimsInvalid,
         AuthorisationSuspended (the one in force is suspended).
         """
-        person = self.session.get(Person, person_id)
+        # Locked first (see the lock order in wallet.issuance.status): two authorisations at once for
+        # one person take turns, so the second replaces the first rather than standing beside it.
+        person = self.session.get(
+            Person, person_id, with_for_update={"key_share": True}, populate_existing=True
+        )
         if person is None or person.agency_id != agency.id:
             raise NotFound("No such person record.")
         ctype = CATALOG.get(credential_type)
@@ -126,9 +131,15 @@ class OfferService:
 
     def offer_again(self, authorisation: CredentialAuthorisation, *, issuer: str) -> Offer:
         """A new offer of an authorisation in force, for another phone of the holder's: unlike a new
-        authorisation, it leaves what was issued as it is. Raises AuthorisationNotActive."""
-        if authorisation.state != "active":
-            raise AuthorisationNotActive()
+        authorisation, it leaves what was issued as it is. Raises AuthorisationWithdrawn,
+        AuthorisationSuspended (it, or a card issued from it, is suspended)."""
+        authorisation = self.statuses.hold(authorisation.id)
+        if authorisation.state == "withdrawn":
+            raise AuthorisationWithdrawn()
+        if authorisation.state == "suspended" or self.statuses.suspended(
+            authorisation.agency_id, authorisation.person_id, authorisation.credential_type
+        ):
+            raise AuthorisationSuspended()
         return self._offer(authorisation, CATALOG[authorisation.credential_type], issuer)
 
     def _offer(self, authorisation: CredentialAuthorisation, ctype: CredentialType, issuer: str) -> Offer:

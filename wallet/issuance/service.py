@@ -103,7 +103,10 @@ class IssuanceService:
         ``device_keys``: when the caller is a citizen's app session, the thumbprints of the account's
         registered devices; a credential binds to no other key (a lost phone, once removed, gets nothing).
         """
-        self._hold(authorisation)
+        # Issuances from one authorisation take turns: each retires the copy the one before it left on the
+        # same phone (two at once would otherwise both leave a valid copy), and a withdrawal, suspension
+        # or new claims committed meanwhile are seen before anything is signed.
+        self.statuses.hold(authorisation.id)
         ctype = self._configuration(agency, authorisation, configuration_id)
         keys = self._proven_keys(proofs, issuer_url(self.base_url, agency.slug))
         if device_keys is not None and any(key.thumbprint not in device_keys for key in keys):
@@ -118,16 +121,6 @@ class IssuanceService:
         self.lists.record_batch(allocated, changed)
         return issued
 
-    def _hold(self, authorisation: CredentialAuthorisation) -> None:
-        """Lock the authorisation's row until the commit, and read it again.
-
-        Issuances from one authorisation then take turns, so each one retires the copy that the one before
-        it left on the same device (two requests at once would otherwise both leave a valid copy), and a
-        withdrawal or new claims committed meanwhile are seen before anything is signed. A status change
-        or a new authorisation of the person's takes the same row first, so neither can deadlock with this.
-        """
-        self.session.refresh(authorisation, with_for_update=True)
-
     def _configuration(
         self, agency: Agency, authorisation: CredentialAuthorisation, configuration_id: str
     ) -> CredentialType:
@@ -138,6 +131,10 @@ class IssuanceService:
             raise CredentialRequestDenied("the access token does not cover that credential")
         if authorisation.state != "active":
             raise CredentialRequestDenied("the authorisation has been withdrawn")
+        if self.statuses.suspended(
+            authorisation.agency_id, authorisation.person_id, authorisation.credential_type
+        ):
+            raise CredentialRequestDenied("the card is suspended: no new copy until the agency reinstates it")
         self._not_expired(authorisation)
         return ctype
 

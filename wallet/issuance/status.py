@@ -3,6 +3,11 @@
 A change to one credential reaches its companions (the proof-of-age credential shares its licence's fate).
 A person-wide change also moves the authorisation behind those credentials, so that the holder cannot
 simply ask for a fresh copy: revoking withdraws it for good, suspending holds it, reinstating reopens it.
+
+Locks are taken in one order everywhere, so that no two of these can deadlock: the person's row (a new
+authorisation, a sanction), then the authorisation's (every status change, every issuance), then the
+credentials'. Each is FOR NO KEY UPDATE: nothing here changes a key, and a stronger lock would block the
+foreign-key checks of rows inserted meanwhile (a re-issued copy pointing at its authorisation).
 """
 
 from __future__ import annotations
@@ -66,7 +71,33 @@ class StatusChanges:
         is its licence's, and InvalidTransition."""
         if credential.companion_of is not None:
             raise CompanionFollows()
+        self.hold(credential.authorisation_id)
         return self.change([credential], state, reason=reason, actor=actor)
+
+    def hold(self, authorisation_id: uuid.UUID) -> CredentialAuthorisation:
+        """The authorisation, locked until the commit and read afresh: what is issued from it and what
+        happens to its credentials then take turns (see the module's lock order)."""
+        return self.session.get_one(
+            CredentialAuthorisation,
+            authorisation_id,
+            with_for_update={"key_share": True},
+            populate_existing=True,
+        )
+
+    def suspended(self, agency_id: uuid.UUID, person_id: uuid.UUID, credential_type: str) -> bool:
+        """Whether a card of the person's of that type is suspended: then nothing is issued, offered or
+        authorised for it anew, which would lift the suspension. Read under the authorisation's lock."""
+        found = self.session.scalar(
+            select(IssuedCredential.id)
+            .where(
+                IssuedCredential.agency_id == agency_id,
+                IssuedCredential.person_id == person_id,
+                IssuedCredential.credential_type == credential_type,
+                IssuedCredential.state == "suspended",
+            )
+            .limit(1)
+        )
+        return found is not None
 
     def _locked(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
         """The same rows, re-read under a row lock, so that two changes at once cannot both pass the
@@ -77,7 +108,7 @@ class StatusChanges:
             self.session.scalars(
                 select(IssuedCredential)
                 .where(IssuedCredential.id.in_([credential.id for credential in credentials]))
-                .with_for_update()
+                .with_for_update(key_share=True)
                 .execution_options(populate_existing=True)
             )
         )
@@ -95,8 +126,6 @@ class StatusChanges:
     ) -> list[IssuedCredential]:
         """Every credential of one type a person holds, and the authorisations they came from; their
         companions too, unless ``companions`` is False (a policy may keep proof of age valid)."""
-        # Authorisations first, under a row lock: an issuance holds its authorisation's row before it
-        # touches any credential row, so taking them in the same order cannot deadlock with it.
         authorisations = self._authorisations(agency_id, person_id, credential_type)
         credentials = list(
             self.session.scalars(
@@ -126,17 +155,9 @@ class StatusChanges:
         lift a suspension.
         """
         held = self._authorisations(agency_id, person_id, credential_type)
-        suspended_card = self.session.scalar(
-            select(IssuedCredential.id)
-            .where(
-                IssuedCredential.agency_id == agency_id,
-                IssuedCredential.person_id == person_id,
-                IssuedCredential.credential_type == credential_type,
-                IssuedCredential.state == "suspended",
-            )
-            .limit(1)
-        )
-        if suspended_card is not None or any(held_one.state == "suspended" for held_one in held):
+        if any(one.state == "suspended" for one in held) or self.suspended(
+            agency_id, person_id, credential_type
+        ):
             raise AuthorisationSuspended()
         if held:
             self.change_for_person(
@@ -161,7 +182,7 @@ class StatusChanges:
                     CredentialAuthorisation.credential_type == credential_type,
                     CredentialAuthorisation.state != "withdrawn",  # a withdrawn authorisation stays withdrawn
                 )
-                .with_for_update()
+                .with_for_update(key_share=True)
             )
         )
 

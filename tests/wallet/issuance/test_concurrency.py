@@ -19,6 +19,7 @@ from datetime import date
 
 import pytest
 from sqlalchemy import delete, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from tests.factories import bearer
 from tests.samples import LICENCE
@@ -28,6 +29,7 @@ from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, Person
 from wallet.app import create_app
 from wallet.audit.service import Actor
+from wallet.errors import AppError
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import (
     CredentialAuthorisation,
@@ -47,6 +49,7 @@ DEADLINE_SECONDS = 10.0
 @dataclass
 class Committed:
     agency_id: uuid.UUID
+    person_id: uuid.UUID
     authorisation_id: uuid.UUID
     issuer: str
     access_token: str
@@ -105,7 +108,7 @@ def committed(settings, clock):
             },
         )
         assert redeemed.status_code == 200, redeemed.json
-        yield Committed(ids[0], ids[2], issuer, redeemed.json["access_token"], allocated_before)
+        yield Committed(*ids, issuer, redeemed.json["access_token"], allocated_before)
     finally:
         _clean_up(
             rt, *ids, made_agency=made_agency, allocated_before=allocated_before, nonces_before=nonces_before
@@ -113,16 +116,17 @@ def committed(settings, clock):
         rt.db.dispose()
 
 
-def _clean_up(rt, agency_id, person_id, authorisation_id, *, made_agency, allocated_before, nonces_before):
+def _clean_up(rt, agency_id, person_id, _authorisation_id, *, made_agency, allocated_before, nonces_before):
+    """Everything of the person's (every authorisation: a test may have replaced the first), then the
+    status-list places their credentials took."""
     with rt.db.session() as session:
-        mine = select(IssuedCredential.status_list_id).where(
-            IssuedCredential.authorisation_id == authorisation_id
-        )
-        used = Counter(session.scalars(mine))
-        session.execute(delete(IssuedCredential).where(IssuedCredential.authorisation_id == authorisation_id))
+        theirs = select(CredentialAuthorisation.id).where(CredentialAuthorisation.person_id == person_id)
+        credentials = IssuedCredential.authorisation_id.in_(theirs)
+        used = Counter(session.scalars(select(IssuedCredential.status_list_id).where(credentials)))
+        session.execute(delete(IssuedCredential).where(credentials))
         give_back_status_places(session, agency_id, used, set(allocated_before))
-        session.execute(delete(CredentialOffer).where(CredentialOffer.authorisation_id == authorisation_id))
-        session.execute(delete(CredentialAuthorisation).where(CredentialAuthorisation.id == authorisation_id))
+        session.execute(delete(CredentialOffer).where(CredentialOffer.authorisation_id.in_(theirs)))
+        session.execute(delete(CredentialAuthorisation).where(CredentialAuthorisation.person_id == person_id))
         session.execute(delete(PersonIdentifier).where(PersonIdentifier.person_id == person_id))
         session.execute(delete(Person).where(Person.id == person_id))
         session.execute(delete(IssuanceNonce).where(IssuanceNonce.id.not_in(list(nonces_before))))
@@ -213,3 +217,41 @@ def test_one_phone_asking_at_once_is_left_with_one_valid_licence(settings, clock
             )
         )
     assert states == {"valid": 1, "revoked": THREADS * PER_THREAD - 1}
+
+
+def _authorise_again(app, start, committed, errors):
+    """An agency's new licence authorisation for the committed person, as its API makes it."""
+    rt = app.extensions["credwallet"]
+    start.wait()
+    with rt.db.session() as session:
+        try:
+            rt.offers(session).authorise(
+                session.get_one(Agency, committed.agency_id),
+                person_id=committed.person_id,
+                credential_type="driver_licence",
+                claims=LICENCE,
+                issuer=committed.issuer,
+                actor=Actor("operator", "test"),
+            )
+            session.commit()
+        except (AppError, SQLAlchemyError) as e:  # reported, not lost in the thread
+            errors.append(repr(e))
+
+
+def test_authorisations_at_once_leave_the_person_one_in_force(settings, clock, committed):
+    # Each replaces the one in force; without taking turns, two that both replaced the first (or found
+    # none) would each stand, and the person would hold two licences.
+    errors: list[str] = []
+
+    apps = _race(settings, clock, _authorise_again, committed, errors)
+
+    assert errors == []
+    with apps[0].extensions["credwallet"].db.session() as session:
+        states = Counter(
+            session.scalars(
+                select(CredentialAuthorisation.state).where(
+                    CredentialAuthorisation.person_id == committed.person_id
+                )
+            )
+        )
+    assert states == {"active": 1, "withdrawn": THREADS}

@@ -3,6 +3,8 @@ old one; one that would lift a suspension is refused and writes nothing."""
 
 from __future__ import annotations
 
+import uuid
+
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +19,7 @@ from tests.wallet.issuance.conftest import (
     status_of,
 )
 from wallet.audit.models import AuditEvent
-from wallet.holder.oid4vci import DeviceKey
+from wallet.holder.oid4vci import DeviceKey, IssuanceFailed, parse_offer
 from wallet.issuance.models import CredentialAuthorisation, CredentialOffer
 
 RENEWED = {**LICENCE, "card_number": "9876543210", "expiry_date": "2031-06-30"}
@@ -31,9 +33,17 @@ def _authorise(client, token, person_id, claims=RENEWED):
     )
 
 
-def _authorisation_states(rt):
+def _authorisation_states(rt, person_id):
     with rt.db.session() as session:
-        return sorted(session.scalars(select(CredentialAuthorisation.state)))
+        query = select(CredentialAuthorisation.state).where(
+            CredentialAuthorisation.person_id == uuid.UUID(person_id)
+        )
+        return sorted(session.scalars(query))
+
+
+def _offers(rt, person_id):
+    mine = select(CredentialAuthorisation.id).where(CredentialAuthorisation.person_id == uuid.UUID(person_id))
+    return count(rt, CredentialOffer, CredentialOffer.authorisation_id.in_(mine))
 
 
 @pytest.fixture
@@ -52,7 +62,7 @@ def test_a_new_authorisation_revokes_what_the_old_one_issued(client, rt, wallet,
     assert response.status_code == 201, response.json
     assert [status_of(client, credential) for credential in wallet] == [1, 1, 1, 1]
     assert {r["state"] for r in issued_records(client, transport_agency, person_id)} == {"revoked"}
-    assert _authorisation_states(rt) == ["active", "withdrawn"]
+    assert _authorisation_states(rt, person_id) == ["active", "withdrawn"]
     assert count(rt, AuditEvent, revoked) == events + 4
 
 
@@ -101,8 +111,8 @@ def test_a_suspended_licence_is_not_lifted_by_a_new_authorisation(
     assert suspend(client, transport_agency, person_id).status_code == 200
     before = (
         [status_of(client, credential) for credential in wallet],
-        _authorisation_states(rt),
-        count(rt, CredentialOffer),
+        _authorisation_states(rt, person_id),
+        _offers(rt, person_id),
         count(rt, AuditEvent),
     )
 
@@ -112,8 +122,8 @@ def test_a_suspended_licence_is_not_lifted_by_a_new_authorisation(
     assert response.json["code"] == "authorisation_suspended"
     after = (
         [status_of(client, credential) for credential in wallet],
-        _authorisation_states(rt),
-        count(rt, CredentialOffer),
+        _authorisation_states(rt, person_id),
+        _offers(rt, person_id),
         count(rt, AuditEvent),
     )
     assert after == before
@@ -127,7 +137,7 @@ def _offer_again(client, token, authorisation_id):
 
 
 def test_another_offer_adds_a_phone_and_leaves_the_first_valid(
-    client, rt, holder, wallet, offer, transport_agency
+    client, rt, holder, wallet, offer, transport_agency, person_id
 ):
     response = _offer_again(client, transport_agency, offer["authorisation_id"])
 
@@ -137,24 +147,58 @@ def test_another_offer_adds_a_phone_and_leaves_the_first_valid(
     received = accept(holder, response.json, [DeviceKey()])
     assert [status_of(client, credential) for credential in received["driver_licence"]] == [0]
     assert [status_of(client, credential) for credential in wallet] == [0, 0, 0, 0]
-    assert _authorisation_states(rt) == ["active"]
+    assert _authorisation_states(rt, person_id) == ["active"]
 
 
 def test_a_withdrawn_authorisation_takes_no_new_offer(client, rt, offer, transport_agency, person_id):
     assert _authorise(client, transport_agency, person_id).status_code == 201
-    offers = count(rt, CredentialOffer)
+    offers = _offers(rt, person_id)
 
     response = _offer_again(client, transport_agency, offer["authorisation_id"])
 
     assert response.status_code == 409
-    assert response.json["code"] == "authorisation_not_active"
-    assert count(rt, CredentialOffer) == offers
+    assert response.json["code"] == "authorisation_withdrawn"
+    assert _offers(rt, person_id) == offers
 
 
-def test_another_agency_gets_no_offer_of_this_authorisation(client, rt, offer):
+def test_another_agency_gets_no_offer_of_this_authorisation(client, rt, offer, person_id):
     seniors = agency_with_issuer(rt, client, "seniors")
 
     response = _offer_again(client, seniors, offer["authorisation_id"])
 
     assert response.status_code == 404
-    assert count(rt, CredentialOffer) == 1
+    assert _offers(rt, person_id) == 1
+
+
+@pytest.mark.parametrize("suspend", [_suspend_one, _suspend_person_wide])
+def test_a_suspended_licence_gets_no_new_offer(
+    client, rt, wallet, offer, transport_agency, person_id, suspend
+):
+    assert suspend(client, transport_agency, person_id).status_code == 200
+    offers = _offers(rt, person_id)
+
+    response = _offer_again(client, transport_agency, offer["authorisation_id"])
+
+    assert response.status_code == 409
+    assert response.json["code"] == "authorisation_suspended"
+    assert _offers(rt, person_id) == offers
+
+
+# --- Issuing while a card is suspended ---------------------------------------------------------------------
+
+
+def test_a_phone_whose_licence_is_suspended_gets_no_fresh_copy(client, holder, transport_agency, person_id):
+    """A fresh copy for the same phone would retire the suspended one and bind a valid one in its place."""
+    handed_over = _authorise(client, transport_agency, person_id).json
+    offer = parse_offer(handed_over["credential_offer_uri"])
+    metadata = holder.metadata(offer["credential_issuer"])
+    token, phone = holder.redeem(offer, handed_over["tx_code"]), DeviceKey()
+    [licence] = holder.request_credentials(metadata, token, "driver_licence", [phone]).credentials
+    assert _suspend_one(client, transport_agency, person_id).status_code == 200
+
+    with pytest.raises(IssuanceFailed) as refused:
+        holder.request_credentials(metadata, token, "driver_licence", [phone])
+
+    assert refused.value.error == "credential_request_denied"
+    assert status_of(client, licence) == 2
+    assert [r["state"] for r in issued_records(client, transport_agency, person_id)] == ["suspended"]
