@@ -145,7 +145,7 @@ def _server_run(database_url: str | None) -> LoadRun:
         demo_server(Path(tmp), workers=SERVER_WORKERS, database_url=database_url) as (server, env),
     ):
         bodies = Path(tmp) / "requests.jsonl"
-        endpoint, token = credential_requests(env, SERVER_REQUESTS, bodies)
+        endpoint = credential_requests(env, SERVER_REQUESTS, bodies)
         if not endpoint.startswith(f"{server.base}/"):
             raise RuntimeError(f"the metadata names {endpoint}, not the benchmark's server")
         done = load(
@@ -153,7 +153,6 @@ def _server_run(database_url: str | None) -> LoadRun:
             seconds=SERVER_SECONDS,
             connections=SERVER_WORKERS,
             max_requests=SERVER_REQUESTS,
-            authorization=f"Bearer {token}",
             bodies=bodies,
         )
     if done.errors:

@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 import uuid
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from bench.seed import postgres_schema
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor
 from wallet.clock import SystemClock
-from wallet.config import load_settings
+from wallet.config import Settings, load_settings
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
@@ -44,13 +45,15 @@ BATCH = 1_000
 TARGET_PER_MACHINE = 3_000
 LICENCES_TO_REISSUE = 6_200_000
 ACTOR = Actor("operator", "bench")
+SEED_CHUNK = 20_000  # credentials seeded per transaction in a scale run
+PASSPHRASE = "benchmark-passphrase-0123"  # noqa: S105 - a scratch key store, deleted with the run
 
 
 class Progress:
     """When each batch ended and how many it handled, to time the runs after their first batch."""
 
-    def __init__(self) -> None:
-        self.batches: list[tuple[float, int]] = []
+    def __init__(self, batches: list[tuple[float, int]] | None = None) -> None:
+        self.batches: list[tuple[float, int]] = batches or []
 
     def __call__(self, handled: int) -> None:
         self.batches.append((time.perf_counter(), handled))
@@ -100,7 +103,7 @@ def _seed(rt: Runtime, agency_id: uuid.UUID, kid: str, credentials: int) -> None
             for n, slot in enumerate(slots)
         ]
         session.execute(insert(IssuedCredential), rows)
-        lists.record_batch({slots[0].list_id: len(slots)}, set())
+        lists.record_batch(Counter(slot.list_id for slot in slots), set())
 
 
 def _person(agency_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> dict[str, Any]:
@@ -151,15 +154,7 @@ def run() -> dict[str, Any]:
 
 
 def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
-    settings = load_settings(
-        {
-            "ENV": "development",
-            "DATA_DIR": str(data_dir),
-            "DATABASE_URL": url,
-            "KEY_PASSPHRASE": "benchmark-passphrase-0123",
-        },
-        {},
-    )
+    settings = _settings(url, data_dir)
     rt = build_runtime(settings, SystemClock())
     upgrade(rt.db.engine)
     workers = (os.cpu_count() or 1) if backend == "PostgreSQL" else 1
@@ -191,6 +186,53 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
     return _outcome(backend, workers, single.per_second(), machine.per_second(workers)) | _cpu_figures(
         cpu_per_credential
     )
+
+
+def scale(credentials: int) -> dict[str, Any]:
+    """Re-issue ``credentials`` licences on PostgreSQL with a worker per core, and compare the rate over the
+    job's first tenth with its last: whether it slows as the tables grow towards the 6.2 million of the
+    target. Not part of ``make bench`` (a million takes several minutes): ``python -m bench.bench_reissue
+    --scale 1000000``.
+    """
+    with tempfile.TemporaryDirectory() as tmp, postgres_schema() as postgres:
+        if postgres is None:
+            raise SystemExit("the scale run needs PostgreSQL on 127.0.0.1:5432")
+        settings = _settings(postgres, Path(tmp))
+        rt = build_runtime(settings, SystemClock())
+        upgrade(rt.db.engine)
+        kid, _ = _compromised_keys(rt)
+        with rt.db.session() as session, session.begin():
+            agency = Agency(slug="transport", name="Transport Agency", created_at=rt.clock.now())
+            session.add(agency)
+        started = time.perf_counter()
+        for start in range(0, credentials, SEED_CHUNK):
+            _seed(rt, agency.id, kid, min(SEED_CHUNK, credentials - start))
+        seeded = time.perf_counter() - started
+        progress, workers = Progress(), os.cpu_count() or 1
+        run_workers(
+            settings, rt.clock, "transport", kid, workers=workers, size=BATCH, actor=ACTOR, progress=progress
+        )
+        rt.db.dispose()
+    tenth = max(1, len(progress.batches) // 10)  # in batches; a tenth's rate needs two batch ends at least
+    return {
+        "credentials": credentials,
+        "workers": workers,
+        "seeded_in_s": round(seeded, 1),
+        # The first tenth from the end of the workers' first batches, as per_second counts the whole job.
+        "first_tenth_per_s": round(Progress(progress.batches[: tenth + workers]).per_second(workers), 1),
+        "last_tenth_per_s": round(Progress(progress.batches[-tenth - 1 :]).per_second(), 1),
+        "whole_job_per_s": round(progress.per_second(workers), 1),
+    }
+
+
+def _settings(url: str, data_dir: Path) -> Settings:
+    values = {
+        "ENV": "development",
+        "DATA_DIR": str(data_dir),
+        "DATABASE_URL": url,
+        "KEY_PASSPHRASE": PASSPHRASE,
+    }
+    return load_settings(values, {})
 
 
 def _compromised_keys(rt: Runtime) -> tuple[str, str]:
@@ -228,3 +270,12 @@ def _outcome(backend: str, workers: int, single: float, machine: float) -> dict[
         "met": machine >= TARGET_PER_MACHINE,
         "projected_minutes_for_6_2m": round(LICENCES_TO_REISSUE / machine / 60, 1),
     }
+
+
+if __name__ == "__main__":
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=scale.__doc__)
+    parser.add_argument("--scale", type=int, required=True, metavar="CREDENTIALS")
+    print(json.dumps(scale(parser.parse_args().scale), indent=1))

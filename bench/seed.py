@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from wallet.runtime import build_runtime
 
 DEMO_RECORD = "P0001234"  # the demo citizen's licence record (wallet.demo)
 WARM_UP_REQUESTS = 6  # a few per worker: first requests import and build what later ones reuse
+# The credential endpoint's load comes from several citizens: one citizen's requests take turns on their
+# authorisation (wallet.issuance.status), as many citizens' do not.
+CITIZENS = 8
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the shared test server (README, Tests)
 
 
@@ -83,24 +87,46 @@ def init_demo(env: Mapping[str, str]) -> None:
 
 
 def licence_offer(env: Mapping[str, str]) -> tuple[str, str]:
-    """A new driver-licence offer for the demo citizen's record: its URI and transaction code."""
+    """A new driver-licence offer for the demo citizen's record: its URI and transaction code. It replaces
+    the record's authorisation in force, revoking what that issued: call it once per server."""
+    [offer] = licence_offers(env, [DEMO_RECORD])
+    return offer
+
+
+def licence_offers(env: Mapping[str, str], records: list[str]) -> list[tuple[str, str]]:
+    """A driver-licence offer (URI, transaction code) for each licence record named, made if it is new."""
     settings = load_settings(environ=env)
     rt = build_runtime(settings, SystemClock())
     try:
         with rt.db.session() as session, session.begin():
             transport = rt.agencies(session).find_agency("transport")
-            person = session.scalars(select(Person).where(Person.agency_ref == DEMO_RECORD)).one()
-            offer = rt.offers(session).authorise(
-                transport,
-                person_id=person.id,
-                credential_type="driver_licence",
-                claims=LICENCE_CLAIMS,
-                issuer=issuer_url(settings.public_url, "transport"),
-                actor=Actor("operator", "bench"),
-            )
-            return offer.uri, offer.tx_code
+            offers = []
+            for n, record in enumerate(records):
+                person = session.scalars(select(Person).where(Person.agency_ref == record)).first()
+                person = person or rt.agencies(session).create_person(
+                    transport.id,
+                    agency_ref=record,
+                    given_name="Alex",
+                    family_name="Citizen",
+                    birthdate=date(1990, 4, 12),
+                )
+                offer = rt.offers(session).authorise(
+                    transport,
+                    person_id=person.id,
+                    credential_type="driver_licence",
+                    claims=LICENCE_CLAIMS if record == DEMO_RECORD else _numbered(LICENCE_CLAIMS, n),
+                    issuer=issuer_url(settings.public_url, "transport"),
+                    actor=Actor("operator", "bench"),
+                )
+                offers.append((offer.uri, offer.tx_code))
+            return offers
     finally:
         rt.db.dispose()
+
+
+def _numbered(claims: dict[str, Any], n: int) -> dict[str, Any]:
+    """The demo licence with numbers of its own: a licence or card number belongs to one record."""
+    return {**claims, "licence_number": f"B{n:07d}", "card_number": f"C{n:09d}"}
 
 
 def collect_credentials(env: Mapping[str, str]) -> int:
@@ -120,21 +146,26 @@ def citizen_token(base: str) -> str:
     return token
 
 
-def credential_requests(env: Mapping[str, str], count: int, out: Path) -> tuple[str, str]:
-    """``count`` credential request bodies, each with a fresh nonce and key proof, one per line in ``out``,
-    after a few requests that warm every worker. Returns the credential endpoint and the access token the
-    requests go with."""
-    uri, tx_code = licence_offer(env)
-    holder, offer = HolderClient(LoopbackTransport()), parse_offer(uri)
-    metadata = holder.metadata(offer["credential_issuer"])
-    token = holder.redeem(offer, tx_code)
-    device = DeviceKey()
-    for _ in range(WARM_UP_REQUESTS):
-        holder.request_credentials(metadata, token, "driver_licence", [device])
+def credential_requests(env: Mapping[str, str], count: int, out: Path) -> str:
+    """``count`` credential requests from CITIZENS citizens in turn, each on a phone of their own, one per
+    line in ``out`` as ``<Authorization header>\t<body>`` (a fresh nonce and key proof in each), after a
+    few requests that warm every worker. Returns the credential endpoint."""
+    records = [f"BENCH-{n:04d}" for n in range(CITIZENS)]
+    holder = HolderClient(LoopbackTransport())
+    citizens, metadata = [], {}
+    for uri, tx_code in licence_offers(env, records):
+        offer = parse_offer(uri)
+        metadata = holder.metadata(offer["credential_issuer"])
+        citizens.append((f"Bearer {holder.redeem(offer, tx_code)}", DeviceKey()))
+    for n in range(WARM_UP_REQUESTS):
+        token, device = citizens[n % CITIZENS]
+        holder.request_credentials(metadata, token.removeprefix("Bearer "), "driver_licence", [device])
     with out.open("w", encoding="utf-8") as lines:
-        for _ in range(count):
-            lines.write(_request_body(holder, metadata, device) + "\n")
-    return metadata["credential_endpoint"], token
+        for n in range(count):
+            authorization, device = citizens[n % CITIZENS]
+            lines.write(f"{authorization}\t{_request_body(holder, metadata, device)}\n")
+    endpoint: str = metadata["credential_endpoint"]
+    return endpoint
 
 
 def _request_body(holder: HolderClient, metadata: dict[str, Any], device: DeviceKey) -> str:

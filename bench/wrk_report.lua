@@ -2,8 +2,9 @@
 --
 -- Sends the Authorization header from $BENCH_AUTHORIZATION when set. Arguments after "--":
 --   1. the most requests each wrk thread sends; the thread stops there even if the duration is not up
---   2. optional: a file of request bodies, one per line, each POSTed once (a credential request cannot be
---      replayed: its key proof carries a single-use nonce); the thread stops when they run out
+--   2. optional: a file of requests, one per line as "<Authorization header><TAB><JSON body>", each POSTed
+--      once (a credential request cannot be replayed: its key proof carries a single-use nonce); the
+--      thread stops when they run out
 -- At the end, one line "BENCH {json}" with the request count, duration and latency percentiles (µs).
 
 local limit = 0
@@ -20,10 +21,10 @@ function init(args)
   if args[2] then
     bodies = {}
     for line in io.lines(args[2]) do
-      bodies[#bodies + 1] = line
+      local authorization, body = line:match("^([^\t]*)\t(.*)$")
+      bodies[#bodies + 1] = {authorization, body}
     end
     wrk.method = "POST"
-    wrk.headers["Content-Type"] = "application/json"
   else
     fixed = wrk.format()
   end
@@ -35,7 +36,8 @@ function request()
     wrk.thread:stop()
   end
   if bodies then
-    return wrk.format(nil, nil, nil, bodies[math.min(sent, #bodies)])
+    local entry = bodies[math.min(sent, #bodies)]
+    return wrk.format(nil, nil, {["Authorization"] = entry[1], ["Content-Type"] = "application/json"}, entry[2])
   end
   return fixed
 end
