@@ -71,6 +71,12 @@ class CardDesk:
             .limit(1)
         ).first()
 
+    def suspended(self, agency: Agency, account_id: uuid.UUID, card_type: str) -> bool:
+        """Whether the account's record at the agency holds a suspended card of that type: a new one would
+        replace it, and so lift the suspension."""
+        person = self.record_at(agency, account_id)
+        return person is not None and self.offers.statuses.suspended(agency.id, person.id, card_type)
+
     def confirmed_record(self, account_id: uuid.UUID) -> Person | None:
         """The oldest record linked to the account, if all its linked records agree on the birthdate."""
         records = list(

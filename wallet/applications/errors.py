@@ -37,3 +37,9 @@ class ApplicationsUnavailable(AppError):
     status = 503
     code = "applications_unavailable"
     title = "Applications of this type cannot be taken now"
+
+
+class CardSuspended(AppError):
+    status = 409
+    code = "card_suspended"
+    title = "Your card of this kind is suspended: no new card until the agency reinstates it"

@@ -25,6 +25,7 @@ from wallet.applications.errors import (
     ApplicationPending,
     ApplicationsUnavailable,
     ApprovalContradictsRules,
+    CardSuspended,
     StatutoryDeclarationRequired,
     VerifiedPersonRequired,
 )
@@ -64,8 +65,8 @@ class ApplicationService:
         """File an application and decide it if the rules can. Returns it, approved, declined or pending.
 
         Raises StatutoryDeclarationRequired, ApplicationPending (one is already waiting),
-        ApplicationsUnavailable (the deciding agency is not set up), ClaimsInvalid (the record does not fit
-        the card).
+        ApplicationsUnavailable (the deciding agency is not set up), CardSuspended (the card it would give
+        replaces one that is suspended), ClaimsInvalid (the record does not fit the card).
         """
         spec = KINDS[kind]
         if missing_declarations(declarations):
@@ -79,6 +80,10 @@ class ApplicationService:
             source.birthdate if source else None,
             today_in(spec.rules, self.clock.now()),
         )
+        if decision.card_type and self.cards.suspended(agency, account_id, decision.card_type):
+            raise CardSuspended(
+                "The agency that suspended it can tell you why, and when it may be reinstated."
+            )
         application = self._file(account_id, agency, spec, declarations, source, decision, actor)
         if decision.outcome == Outcome.APPROVED:
             self._approve(application, agency, verified=None, actor=actor)

@@ -136,7 +136,7 @@ class OfferService:
         authorisation = self.statuses.hold(authorisation.id)
         if authorisation.state == "withdrawn":
             raise AuthorisationWithdrawn()
-        if authorisation.state == "suspended" or self.statuses.suspended(
+        if self.statuses.suspended(
             authorisation.agency_id, authorisation.person_id, authorisation.credential_type
         ):
             raise AuthorisationSuspended()

@@ -85,19 +85,22 @@ class StatusChanges:
         )
 
     def suspended(self, agency_id: uuid.UUID, person_id: uuid.UUID, credential_type: str) -> bool:
-        """Whether a card of the person's of that type is suspended: then nothing is issued, offered or
-        authorised for it anew, which would lift the suspension. Read under the authorisation's lock."""
-        found = self.session.scalar(
-            select(IssuedCredential.id)
-            .where(
-                IssuedCredential.agency_id == agency_id,
-                IssuedCredential.person_id == person_id,
-                IssuedCredential.credential_type == credential_type,
-                IssuedCredential.state == "suspended",
-            )
-            .limit(1)
+        """Whether the person's card of that type is suspended (its authorisation, or a copy of it): then
+        nothing is issued, offered or authorised for it anew, which would lift the suspension. Read under
+        the authorisation's lock."""
+        card = select(IssuedCredential.id).where(
+            IssuedCredential.agency_id == agency_id,
+            IssuedCredential.person_id == person_id,
+            IssuedCredential.credential_type == credential_type,
+            IssuedCredential.state == "suspended",
         )
-        return found is not None
+        held = select(CredentialAuthorisation.id).where(
+            CredentialAuthorisation.agency_id == agency_id,
+            CredentialAuthorisation.person_id == person_id,
+            CredentialAuthorisation.credential_type == credential_type,
+            CredentialAuthorisation.state == "suspended",
+        )
+        return self.session.scalar(card.union_all(held).limit(1)) is not None
 
     def _locked(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
         """The same rows, re-read under a row lock, so that two changes at once cannot both pass the
@@ -155,9 +158,7 @@ class StatusChanges:
         lift a suspension.
         """
         held = self._authorisations(agency_id, person_id, credential_type)
-        if any(one.state == "suspended" for one in held) or self.suspended(
-            agency_id, person_id, credential_type
-        ):
+        if self.suspended(agency_id, person_id, credential_type):
             raise AuthorisationSuspended()
         if held:
             self.change_for_person(

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests.factories import TEST_ACTOR
 from tests.wallet.applications.conftest import (
     DECLARATIONS,
     OLD_ENOUGH,
@@ -279,3 +280,29 @@ def test_the_database_itself_holds_one_pending_application_per_account_and_type(
 
         with pytest.raises(IntegrityError), session.begin_nested():
             session.add(row("pending"))
+
+
+def test_a_citizen_whose_card_is_suspended_cannot_apply_for_another(rt, applicant):
+    # An approved application replaces the card in force, which would lift the suspension.
+    link_record(rt, applicant.account_id, OLD_ENOUGH)
+    first = applicant.applied()
+    [authorisation] = rows(rt, CredentialAuthorisation)
+    with rt.db.session() as session:
+        rt.issuance(session).statuses.change_for_person(
+            authorisation.agency_id,
+            authorisation.person_id,
+            authorisation.credential_type,
+            "suspended",
+            reason="card misused",
+            actor=TEST_ACTOR,
+        )
+        session.commit()
+    applications, notifications = count(rt, Application), count(rt, Notification)
+
+    response = applicant.apply()
+
+    assert first["status"] == "approved"
+    assert response.status_code == 409
+    assert response.json["code"] == "card_suspended"
+    assert (count(rt, Application), count(rt, Notification)) == (applications, notifications)
+    assert [a.state for a in rows(rt, CredentialAuthorisation)] == ["suspended"]
