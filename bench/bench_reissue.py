@@ -33,6 +33,7 @@ from wallet.config import Settings, load_settings
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
+from wallet.issuance.reissue import refresh_statistics
 from wallet.issuance.reissue_runner import run_batches, run_workers
 from wallet.issuance.statuslists import StatusLists
 from wallet.migrate import upgrade
@@ -106,6 +107,12 @@ def _seed(rt: Runtime, agency_id: uuid.UUID, kid: str, credentials: int) -> None
         lists.record_batch(Counter(slot.list_id for slot in slots), set())
 
 
+def _refresh_statistics(rt: Runtime) -> None:
+    """As `credwallet keys revoke` does before it starts: the seeding has just grown the table."""
+    with rt.db.session() as session, session.begin():
+        refresh_statistics(session)
+
+
 def _person(agency_id: uuid.UUID, person_id: uuid.UUID, now: datetime) -> dict[str, Any]:
     return {
         "id": person_id,
@@ -163,6 +170,7 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
         agency = Agency(slug="transport", name="Transport Agency", created_at=rt.clock.now())
         session.add(agency)
     _seed(rt, agency.id, single_kid, SINGLE_CREDENTIALS)
+    _refresh_statistics(rt)
     single, server = Progress(), ServerCpu(rt.db.engine) if backend == "PostgreSQL" else None
     cpu_before = time.process_time(), server.seconds() if server else 0.0
     done = run_batches(rt, "transport", single_kid, size=BATCH, actor=ACTOR, progress=single)
@@ -170,6 +178,7 @@ def _measure(url: str, data_dir: Path, backend: str) -> dict[str, Any]:
     machine = single
     if workers > 1:
         _seed(rt, agency.id, shared_kid, PER_WORKER_CREDENTIALS * workers)
+        _refresh_statistics(rt)
         machine = Progress()
         run_workers(
             settings,
@@ -209,6 +218,7 @@ def scale(credentials: int) -> dict[str, Any]:
             _seed(rt, agency.id, kid, min(SEED_CHUNK, credentials - start))
         seeded = time.perf_counter() - started
         progress, workers = Progress(), os.cpu_count() or 1
+        _refresh_statistics(rt)
         run_workers(
             settings, rt.clock, "transport", kid, workers=workers, size=BATCH, actor=ACTOR, progress=progress
         )

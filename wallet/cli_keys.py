@@ -90,6 +90,7 @@ def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
     interrupted, run the same command again to carry on.
     """
     from wallet.audit.service import record
+    from wallet.issuance.reissue import refresh_statistics
 
     with cli_runtime() as rt:
         if workers > 1 and rt.db.engine.dialect.name != "postgresql":
@@ -106,6 +107,7 @@ def keys_revoke(kid: str, issuer: str, batch_size: int, workers: int) -> None:
                     subject=("key", kid),
                     purpose=f"issuer:{issuer}",
                 )
+            refresh_statistics(session)
             total = _reissuer(rt, session).remaining(agency, kid)
         done = _reissue_all(rt, issuer, kid, batch_size, total, workers)
     click.echo(f"Key {kid} withdrawn; {done} credentials re-issued and queued for their holders.")

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, exists, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from wallet.agencies.models import Agency
 from wallet.audit.models import AuditEvent
@@ -104,6 +104,20 @@ def _licence_still_due(kid: str, now: datetime) -> ColumnElement[bool]:
         licence.state != "revoked",
         licence.expires_at > now,
     )
+
+
+def refresh_statistics(session: Session) -> None:
+    """Have PostgreSQL count the credentials afresh before a re-issue starts.
+
+    A batch's query finds its rows through the (signing_kid, id) index only when the planner knows how many
+    live rows the key has. With statistics from when the table was smaller (a million rows loaded since
+    the last ANALYZE, autovacuum not yet round), it read every remaining row of the key and sorted them
+    instead: 1.0-1.2 s a batch at a million credentials, against 33 ms after ANALYZE, so the job slowed
+    from about 1,700 to 600 credentials a second as it grew. ANALYZE samples the table, so it takes well
+    under a second whatever its size.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE issued_credentials"))
 
 
 class Reissuer:
