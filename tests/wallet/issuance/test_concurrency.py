@@ -156,6 +156,12 @@ def _race(settings, clock, wallet, *args):
     return apps
 
 
+def _states(app, model, where):
+    """How many rows of ``model`` that ``where`` picks are in each state, as committed."""
+    with app.extensions["credwallet"].db.session() as session:
+        return Counter(session.scalars(select(model.state).where(where)))
+
+
 def _ask_for_licences(app, start, committed, device_for, now, results, errors):
     """One app instance, as a wallet uses it: a nonce, then a licence request bound to the key
     ``device_for()`` gives; PER_THREAD times."""
@@ -208,14 +214,9 @@ def test_one_phone_asking_at_once_is_left_with_one_valid_licence(settings, clock
     now = int(clock.now().timestamp())
     apps = _race(settings, clock, _ask_for_licences, committed, lambda: phone, now, [], errors)
     assert errors == []
-    with apps[0].extensions["credwallet"].db.session() as session:
-        states = Counter(
-            session.scalars(
-                select(IssuedCredential.state).where(
-                    IssuedCredential.authorisation_id == committed.authorisation_id
-                )
-            )
-        )
+    states = _states(
+        apps[0], IssuedCredential, IssuedCredential.authorisation_id == committed.authorisation_id
+    )
     assert states == {"valid": 1, "revoked": THREADS * PER_THREAD - 1}
 
 
@@ -246,12 +247,7 @@ def test_authorisations_at_once_leave_the_person_one_in_force(settings, clock, c
     apps = _race(settings, clock, _authorise_again, committed, errors)
 
     assert errors == []
-    with apps[0].extensions["credwallet"].db.session() as session:
-        states = Counter(
-            session.scalars(
-                select(CredentialAuthorisation.state).where(
-                    CredentialAuthorisation.person_id == committed.person_id
-                )
-            )
-        )
+    states = _states(
+        apps[0], CredentialAuthorisation, CredentialAuthorisation.person_id == committed.person_id
+    )
     assert states == {"active": 1, "withdrawn": THREADS}

@@ -150,17 +150,6 @@ def test_another_offer_adds_a_phone_and_leaves_the_first_valid(
     assert _authorisation_states(rt, person_id) == ["active"]
 
 
-def test_a_withdrawn_authorisation_takes_no_new_offer(client, rt, offer, transport_agency, person_id):
-    assert _authorise(client, transport_agency, person_id).status_code == 201
-    offers = _offers(rt, person_id)
-
-    response = _offer_again(client, transport_agency, offer["authorisation_id"])
-
-    assert response.status_code == 409
-    assert response.json["code"] == "authorisation_withdrawn"
-    assert _offers(rt, person_id) == offers
-
-
 def test_another_agency_gets_no_offer_of_this_authorisation(client, rt, offer, person_id):
     seniors = agency_with_issuer(rt, client, "seniors")
 
@@ -170,17 +159,28 @@ def test_another_agency_gets_no_offer_of_this_authorisation(client, rt, offer, p
     assert _offers(rt, person_id) == 1
 
 
-@pytest.mark.parametrize("suspend", [_suspend_one, _suspend_person_wide])
-def test_a_suspended_licence_gets_no_new_offer(
-    client, rt, wallet, offer, transport_agency, person_id, suspend
+def _withdraw(client, token, person_id):
+    return _authorise(client, token, person_id)  # replaced, so withdrawn
+
+
+@pytest.mark.parametrize(
+    ("out_of_force", "code"),
+    [
+        (_withdraw, "authorisation_withdrawn"),
+        (_suspend_one, "authorisation_suspended"),
+        (_suspend_person_wide, "authorisation_suspended"),
+    ],
+)
+def test_an_authorisation_out_of_force_gets_no_new_offer(
+    client, rt, wallet, offer, transport_agency, person_id, out_of_force, code
 ):
-    assert suspend(client, transport_agency, person_id).status_code == 200
+    assert out_of_force(client, transport_agency, person_id).status_code in (200, 201)
     offers = _offers(rt, person_id)
 
     response = _offer_again(client, transport_agency, offer["authorisation_id"])
 
     assert response.status_code == 409
-    assert response.json["code"] == "authorisation_suspended"
+    assert response.json["code"] == code
     assert _offers(rt, person_id) == offers
 
 
