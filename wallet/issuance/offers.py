@@ -136,9 +136,7 @@ class OfferService:
         authorisation = self.statuses.hold(authorisation.id)
         if authorisation.state == "withdrawn":
             raise AuthorisationWithdrawn()
-        if self.statuses.suspended(
-            authorisation.agency_id, authorisation.person_id, authorisation.credential_type
-        ):
+        if self.statuses.suspended_from(authorisation):
             raise AuthorisationSuspended()
         return self._offer(authorisation, CATALOG[authorisation.credential_type], issuer)
 

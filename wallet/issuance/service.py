@@ -129,9 +129,7 @@ class IssuanceService:
             raise UnknownCredentialConfiguration(f"{configuration_id!r} is not issued here")
         if configuration_id not in configuration_ids(CATALOG[authorisation.credential_type]):
             raise CredentialRequestDenied("the access token does not cover that credential")
-        if self.statuses.suspended(
-            authorisation.agency_id, authorisation.person_id, authorisation.credential_type
-        ):
+        if self.statuses.suspended_from(authorisation):
             raise CredentialRequestDenied("the card is suspended: no new copy until the agency reinstates it")
         if authorisation.state != "active":
             raise CredentialRequestDenied("the authorisation has been withdrawn")

@@ -102,6 +102,10 @@ class StatusChanges:
         )
         return self.session.scalar(card.union_all(held).limit(1)) is not None
 
+    def suspended_from(self, authorisation: CredentialAuthorisation) -> bool:
+        """``suspended`` for the card that ``authorisation`` stands for."""
+        return self.suspended(authorisation.agency_id, authorisation.person_id, authorisation.credential_type)
+
     def _locked(self, credentials: list[IssuedCredential]) -> list[IssuedCredential]:
         """The same rows, re-read under a row lock, so that two changes at once cannot both pass the
         transition check on the state they read (a revocation must never be lost)."""
