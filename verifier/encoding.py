@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import binascii
 import json
+from collections.abc import Mapping
 from json.scanner import make_scanner
 from typing import Any
 
 from verifier.errors import FormatError
 
 MAX_JSON_DEPTH = 32
+# What a parsed JSON object may be, for isinstance: dict is named first, as a parsed object always is one, so
+# the slower abstract Mapping check (a Python call) runs only for a caller's own mapping.
+JSON_OBJECT = (dict, Mapping)
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _VALUE = {char: index for index, char in enumerate(_ALPHABET)} | {"": 0}
 # To the standard alphabet for binascii, whose strict mode then refuses anything else. "+", "/" and "=" are

@@ -12,15 +12,13 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from verifier.encoding import b64url_decode
+from verifier.encoding import JSON_OBJECT, b64url_decode
 from verifier.errors import FormatError
 
 COORDINATE_BYTES = 32
 ALGORITHM = "ES256"
 UNCOMPRESSED = b"\x04"  # SEC 1 section 2.3.3: the prefix of an uncompressed point, x and y in full
 _P256 = ec.SECP256R1()
-# A parsed JWK is a dict; naming dict first spares the slower abstract check (a Python call) in that case.
-_MAPPING = (dict, Mapping)
 
 
 def p256_public_key(jwk: Any) -> ec.EllipticCurvePublicKey:
@@ -29,7 +27,7 @@ def p256_public_key(jwk: Any) -> ec.EllipticCurvePublicKey:
     Raises FormatError: not an object, not EC P-256, a coordinate not 32 bytes of base64url, a point off the
     curve, a private member present, or a ``use``/``key_ops``/``alg`` that rules out ES256 verification.
     """
-    if not isinstance(jwk, _MAPPING):
+    if not isinstance(jwk, JSON_OBJECT):
         raise FormatError("a JWK must be a JSON object")
     if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
         raise FormatError("only EC keys on P-256 are accepted")

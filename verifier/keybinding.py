@@ -8,20 +8,17 @@ its signature first, and only a KB-JWT whose signature verifies has its claims r
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from verifier.disclosures import digest_of
-from verifier.encoding import b64url_encode
+from verifier.encoding import JSON_OBJECT, b64url_encode
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
 from verifier.jws import header_problems, int_claim, parse_compact, verify_es256
 from verifier.reasons import Reason
 
 KB_TYP = "kb+jwt"
-# A parsed claim is a dict; naming dict first spares the slower abstract check (a Python call) in that case.
-_MAPPING = (dict, Mapping)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +41,7 @@ class KeyBindingOutcome:
 
 def holder_key_of(cnf: Any) -> Any:
     """The ``jwk`` member of a ``cnf`` claim. Raises FormatError when there is none."""
-    if not isinstance(cnf, _MAPPING) or "jwk" not in cnf:
+    if not isinstance(cnf, JSON_OBJECT) or "jwk" not in cnf:
         raise FormatError("cnf has no jwk")
     return cnf["jwk"]
 

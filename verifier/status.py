@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from verifier.encoding import JSON_OBJECT
 from verifier.errors import FormatError
 from verifier.jws import int_claim, parse_compact, verify_compact
 from verifier.reasons import Reason
@@ -44,8 +45,6 @@ class StatusOutcome:
 
 NO_STATUS = StatusOutcome("none")
 UNAVAILABLE = StatusOutcome("unavailable", (Reason.STATUS_UNAVAILABLE,))
-# A parsed claim is a dict; naming dict first spares the slower abstract check (a Python call) in that case.
-_MAPPING = (dict, Mapping)
 
 
 def verify_status_list_token(
@@ -97,12 +96,12 @@ def check_status(
 
 
 def _reference(claim: Any) -> tuple[str, int] | None:
-    if not isinstance(claim, _MAPPING):
+    if not isinstance(claim, JSON_OBJECT):
         raise FormatError("status must be a JSON object")
     if "status_list" not in claim:
         return None
     ref = claim["status_list"]
-    if not isinstance(ref, _MAPPING):
+    if not isinstance(ref, JSON_OBJECT):
         raise FormatError("status_list must be a JSON object")
     uri, index = ref.get("uri"), ref.get("idx")
     if not isinstance(uri, str) or not isinstance(index, int) or isinstance(index, bool) or index < 0:
