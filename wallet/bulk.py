@@ -25,6 +25,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from wallet.db import flushed_connection
+
 Conversion = Callable[[Any], Any] | None
 
 
@@ -39,8 +41,7 @@ def insert_rows(session: Session, model: type[DeclarativeBase], rows: Sequence[d
     if not isinstance(table, Table):
         raise TypeError(f"{model.__name__} is not mapped to a table")
     _refuse_missing_defaults(table, rows[0].keys())
-    session.flush()  # pending ORM rows first, as session.execute would: the COPY's rows may refer to them
-    connection = session.connection()
+    connection = flushed_connection(session)  # the COPY's rows may refer to rows still pending
     driver = connection.connection.driver_connection
     if isinstance(driver, psycopg.Connection):
         _copy(driver, connection.dialect, table, rows)

@@ -133,6 +133,14 @@ def _refuse_statement(state: Any) -> None:
         raise ReadOnlyViolation("a read-only session was asked to write (a GET request must not change data)")
 
 
+def flushed_connection(session: Session) -> Connection:
+    """The session's connection, for Core statements run on it directly (no ORM bookkeeping), once the
+    session's pending changes are flushed to it: the connection sees only what was flushed, and only
+    session.execute flushes by itself. With nothing pending the flush costs nothing."""
+    session.flush()
+    return session.connection()
+
+
 def request_session(*, writes: bool = False) -> Session:
     """The session of the current request, opened on first use and committed by the app at the end.
 

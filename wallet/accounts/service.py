@@ -29,7 +29,7 @@ from wallet.accounts.passwords import Passwords
 from wallet.audit.service import Actor, record
 from wallet.auth.tokens import AccessTokens
 from wallet.clock import Clock
-from wallet.db import use_once
+from wallet.db import flushed_connection, use_once
 from wallet.digests import digest
 from wallet.errors import RateLimited
 from wallet.ratelimit import RateLimiter
@@ -156,8 +156,7 @@ class AccountService:
             self._revoke(login, "logout", actor)
 
     def session_is_active(self, session_id: uuid.UUID, account_id: uuid.UUID) -> bool:
-        self.session.flush()  # the connection sees only what was flushed: a revocation made just before
-        found = self.session.connection().scalar(
+        found = flushed_connection(self.session).scalar(
             _LIVE_SESSION, {"session_id": session_id, "account_id": account_id, "now": self.clock.now()}
         )
         return found is not None

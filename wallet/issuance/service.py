@@ -21,6 +21,7 @@ from keys import KeyStore, SigningKey
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
+from wallet.db import flushed_connection
 from wallet.errors import NotFound
 from wallet.issuance.errors import (
     CredentialRequestDenied,
@@ -203,7 +204,7 @@ class IssuanceService:
         expires_at = datetime.fromtimestamp(minted.expires_at, UTC)
         if expires_at != row["expires_at"]:
             where = IssuedCredential.id == row["id"]
-            self.session.connection().execute(
+            flushed_connection(self.session).execute(
                 update(IssuedCredential).where(where).values(expires_at=expires_at)
             )
         allocated[slot.list_id] += 1

@@ -21,6 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from wallet.audit.service import Actor, record
+from wallet.db import flushed_connection
 from wallet.issuance.errors import AuthorisationSuspended, CompanionFollows, InvalidTransition
 from wallet.issuance.events import STATE_EVENTS, tell_holder
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
@@ -200,9 +201,9 @@ class StatusChanges:
         statuses changed, for the caller to note (``StatusLists.record_batch``) once it is done: that update
         locks the list's row until the commit.
         """
-        # On the session's connection: the ORM's bookkeeping (autoflush, matching the update to loaded
-        # objects) would cost more than the statements, and this request has loaded no credential.
-        connection = self.session.connection()
+        # On the session's connection: the ORM's bookkeeping (matching the update to loaded objects) would
+        # cost more than the statements, and this request has loaded no credential.
+        connection = flushed_connection(self.session)
         older = connection.execute(
             update(IssuedCredential)
             .where(

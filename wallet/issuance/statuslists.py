@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from issuers.tokens import status_list_token
 from keys import SigningKey
 from verifier.statuslist import Status, StatusList
+from wallet.db import flushed_connection
 from wallet.issuance.models import IssuedCredential, StatusListRecord
 
 LIST_SIZE = 131_072  # 2^17 entries, 32 KiB uncompressed at 2 bits
@@ -78,7 +79,7 @@ class StatusLists:
     def _insert_unless_taken(self, row: Mapping[str, Any]) -> bool:
         """Insert ``row`` unless its index is taken, by an older credential or a concurrent request (which it
         then waits for, on PostgreSQL). One statement, where a savepoint around the insert takes three."""
-        connection = self.session.connection()
+        connection = flushed_connection(self.session)
         dialect_insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
         statement = dialect_insert(IssuedCredential).values(row)
         inserted = statement.on_conflict_do_nothing(index_elements=["status_list_id", "status_index"])
@@ -168,7 +169,7 @@ class StatusLists:
         ]
         if rows:
             # On the connection: one statement executed for many rows, not the ORM's update by primary key.
-            self.session.connection().execute(
+            flushed_connection(self.session).execute(
                 update(StatusListRecord)
                 .where(StatusListRecord.id == bindparam("list_id"))
                 .values(
