@@ -10,13 +10,12 @@ from marshmallow import validate
 
 from wallet.applications.schemas import NOT_BLANK, JsonBoolean
 from wallet.fines.rules import FineState
-from wallet.vehicles.schemas import PLATE, Plate
+from wallet.vehicles.schemas import LICENCE_NUMBER, PLATE, Plate
 
 MAX_IMAGES = 3
 MAX_IMAGE_BYTES = 512 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/png")
 REVIEW_CATEGORIES = ("not_the_driver", "emergency", "signage_unclear", "medical", "other")
-LICENCE_NUMBER = validate.Regexp(r"^[A-Z0-9]{4,16}$")  # the notice's driver and the nominated one alike
 
 
 class ImageData(ma.fields.Field):  # type: ignore[type-arg]

@@ -11,7 +11,8 @@ from wallet.vehicles.rules import NSW, TERMS
 PLATE = validate.Regexp(r"^[A-Z0-9]{1,9}$", error="1 to 9 capital letters and digits, no spaces.")
 VIN = validate.Regexp(r"^[A-HJ-NPR-Z0-9]{17}$", error="17 characters, without I, O or Q.")
 TEXT = [validate.Length(max=40), NOT_BLANK]
-LICENCE = validate.Regexp(r"^[A-Z0-9]{4,16}$")
+# A driver licence number, wherever one is given (an operator, a transfer, a fine's driver or nominee).
+LICENCE_NUMBER = validate.Regexp(r"^[A-Z0-9]{4,16}$")
 TARE_KG = validate.Range(min=50, max=4500)  # the light-vehicle limit of the fee table
 AGENCY_STATUS = validate.OneOf(("current", "suspended", "cancelled"))
 
@@ -33,7 +34,7 @@ class VehicleRequestSchema(ma.Schema):
     body_type = ma.fields.String(required=True, validate=TEXT)
     vehicle_type = ma.fields.String(required=True, validate=validate.OneOf(sorted(NSW.tax_bands)))
     tare_kg = ma.fields.Integer(required=True, strict=True, validate=TARE_KG)
-    operator_licence = ma.fields.String(required=True, validate=LICENCE)
+    operator_licence = ma.fields.String(required=True, validate=LICENCE_NUMBER)
     expiry = ma.fields.Date(required=True)
     status = ma.fields.String(load_default="current", validate=AGENCY_STATUS)
 
@@ -50,7 +51,7 @@ class VehicleChangeSchema(ma.Schema):
 
 
 class TransferSchema(ma.Schema):
-    licence_number = ma.fields.String(required=True, validate=LICENCE)
+    licence_number = ma.fields.String(required=True, validate=LICENCE_NUMBER)
 
 
 class CtpSchema(ma.Schema):
