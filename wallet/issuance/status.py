@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
 from wallet.audit.service import Actor, record
@@ -90,15 +90,11 @@ class StatusChanges:
         nothing is issued, offered or authorised for it anew, which would lift the suspension. Read under
         the authorisation's lock."""
         card = select(IssuedCredential.id).where(
-            IssuedCredential.agency_id == agency_id,
-            IssuedCredential.person_id == person_id,
-            IssuedCredential.credential_type == credential_type,
+            *_cards_of(IssuedCredential, agency_id, person_id, credential_type),
             IssuedCredential.state == "suspended",
         )
         held = select(CredentialAuthorisation.id).where(
-            CredentialAuthorisation.agency_id == agency_id,
-            CredentialAuthorisation.person_id == person_id,
-            CredentialAuthorisation.credential_type == credential_type,
+            *_cards_of(CredentialAuthorisation, agency_id, person_id, credential_type),
             CredentialAuthorisation.state == "suspended",
         )
         return self.session.scalar(card.union_all(held).limit(1)) is not None
@@ -138,9 +134,7 @@ class StatusChanges:
         credentials = list(
             self.session.scalars(
                 select(IssuedCredential).where(
-                    IssuedCredential.agency_id == agency_id,
-                    IssuedCredential.person_id == person_id,
-                    IssuedCredential.credential_type == credential_type,
+                    *_cards_of(IssuedCredential, agency_id, person_id, credential_type),
                     # Copies already revoked (replaced by a refresh, or on a removed phone) stay revoked:
                     # they are not the person's credentials any more, and no change applies to them.
                     IssuedCredential.state != "revoked",
@@ -162,7 +156,7 @@ class StatusChanges:
         Raises AuthorisationSuspended when it, or a card issued from it, is suspended: a new card must not
         lift a suspension.
         """
-        held = self._authorisations(agency_id, person_id, credential_type)
+        held = self._authorisations(agency_id, person_id, credential_type)  # locked before the check below
         if self.suspended(agency_id, person_id, credential_type):
             raise AuthorisationSuspended()
         if held:
@@ -183,9 +177,7 @@ class StatusChanges:
             self.session.scalars(
                 select(CredentialAuthorisation)
                 .where(
-                    CredentialAuthorisation.agency_id == agency_id,
-                    CredentialAuthorisation.person_id == person_id,
-                    CredentialAuthorisation.credential_type == credential_type,
+                    *_cards_of(CredentialAuthorisation, agency_id, person_id, credential_type),
                     CredentialAuthorisation.state != "withdrawn",  # a withdrawn authorisation stays withdrawn
                 )
                 .with_for_update(key_share=True)
@@ -265,3 +257,17 @@ class StatusChanges:
             subject=("credential", str(credential_id)),
             reason=reason,
         )
+
+
+def _cards_of(
+    model: type[IssuedCredential] | type[CredentialAuthorisation],
+    agency_id: uuid.UUID,
+    person_id: uuid.UUID,
+    credential_type: str,
+) -> tuple[ColumnElement[bool], ...]:
+    """The conditions that pick one person's credentials (or authorisations) of one type at an agency."""
+    return (
+        model.agency_id == agency_id,
+        model.person_id == person_id,
+        model.credential_type == credential_type,
+    )
