@@ -126,19 +126,15 @@ def _queue_writers(engine: Engine, queue: WriteQueue) -> None:
     held: dict[Any, tuple[int, int]] = {}  # by DBAPI connection: the lock's descriptor, the thread
 
     def begin(connection: Connection) -> None:
-        if _read_only(connection):
-            connection.exec_driver_sql("BEGIN")
-            return
-        fd = queue.acquire()
-        if fd is None:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-            return
+        fd = None if _read_only(connection) else queue.acquire()  # readers never queue
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _sqlite_on_begin(connection)
         except BaseException:
-            queue.release(fd, threading.get_ident())
+            if fd is not None:
+                queue.release(fd, threading.get_ident())
             raise
-        held[connection.connection.dbapi_connection] = (fd, threading.get_ident())
+        if fd is not None:
+            held[connection.connection.dbapi_connection] = (fd, threading.get_ident())
 
     def let_go(dbapi_connection: Any) -> None:
         lock = held.pop(dbapi_connection, None)
