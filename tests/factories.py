@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from wallet.agencies.errors import UnknownAgency
 from wallet.audit.service import Actor
+from wallet.db import Database
 from wallet.runtime import Runtime
 
 PASSWORD = "correct horse battery staple"
@@ -97,3 +100,13 @@ def register_device(
     response = client.post("/v1/devices", json=body, headers=bearer(access_token))
     assert response.status_code == 201, response.json
     return response.json["id"]  # type: ignore[index]
+
+
+def scratch_sqlite(path: Path, *statements: str) -> Database:
+    """A SQLite database of a test's own at ``path``, its sessions not joined to the test's transaction,
+    with ``statements`` (its tables and rows) run first."""
+    db = Database(f"sqlite:///{path}")
+    with db.engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    return db

@@ -8,18 +8,19 @@ import uuid
 import pytest
 from sqlalchemy import select, text, update
 
-from tests.factories import citizen
+from tests.factories import citizen, scratch_sqlite
 from wallet.accounts.models import Account
-from wallet.db import Database, ReadOnlyViolation
+from wallet.db import ReadOnlyViolation
 
 
 @pytest.fixture
 def scratch(tmp_path):
     """A SQLite database of the test's own, its sessions not joined to the test's transaction."""
-    db = Database(f"sqlite:///{tmp_path / 'scratch.sqlite3'}")
-    with db.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)"))
-        connection.execute(text("INSERT INTO notes (body) VALUES ('first')"))
+    db = scratch_sqlite(
+        tmp_path / "scratch.sqlite3",
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
+        "INSERT INTO notes (body) VALUES ('first')",
+    )
     yield db
     db.dispose()
 

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
 import wallet.sqlite
+from tests.factories import scratch_sqlite
 from wallet.db import Database
 
 WAIT = 10.0  # a bound on waiting for another thread, so that a broken queue fails instead of hanging
@@ -24,10 +25,11 @@ WAIT = 10.0  # a bound on waiting for another thread, so that a broken queue fai
 def scratch(tmp_path, monkeypatch):
     """A SQLite database of the test's own, with a short busy timeout (a deadlock fails fast)."""
     monkeypatch.setattr(wallet.sqlite, "SQLITE_BUSY_SECONDS", 0.3)
-    db = Database(f"sqlite:///{tmp_path / 'queue.sqlite3'}")
-    with db.engine.begin() as connection:
-        connection.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
-        connection.execute(text("INSERT INTO counter (id, n) VALUES (1, 0)"))
+    db = scratch_sqlite(
+        tmp_path / "queue.sqlite3",
+        "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)",
+        "INSERT INTO counter (id, n) VALUES (1, 0)",
+    )
     yield db
     db.dispose()
 
