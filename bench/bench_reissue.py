@@ -30,6 +30,7 @@ from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor
 from wallet.clock import SystemClock
 from wallet.config import Settings, load_settings
+from wallet.db import new_id
 from wallet.demo import LICENCE_CLAIMS
 from wallet.holder.oid4vci import DeviceKey
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
@@ -89,10 +90,11 @@ def _cpu_seconds(pid: int) -> float:
 
 
 def _seed(rt: Runtime, agency_id: uuid.UUID, kid: str, credentials: int) -> None:
-    """``credentials`` licences signed by ``kid``, for distinct people, ``DEVICES_PER_PERSON`` each."""
+    """``credentials`` licences signed by ``kid``, for distinct people, ``DEVICES_PER_PERSON`` each, with
+    ids as the product makes them (``new_id``), so that the table is in id order as one filled by issuance."""
     now = rt.clock.now()
     devices = [DeviceKey().jwk for _ in range(50)]
-    people = [uuid.uuid4() for _ in range(credentials // DEVICES_PER_PERSON)]
+    people = [new_id() for _ in range(credentials // DEVICES_PER_PERSON)]
     with rt.db.session() as session, session.begin():
         session.execute(insert(Person), [_person(agency_id, person, now) for person in people])
         session.execute(insert(CredentialAuthorisation), [_authorisation(agency_id, p, now) for p in people])
@@ -140,7 +142,7 @@ def _licence(
     agency_id: uuid.UUID, person_id: uuid.UUID, jwk: dict[str, str], kid: str, now: datetime
 ) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "agency_id": agency_id,
         "authorisation_id": person_id,
         "person_id": person_id,

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
+from wallet.db import new_id
 from wallet.demerits.models import Sanction
 from wallet.issuance.status import StatusChanges
 from wallet.notifications.service import notify_person
@@ -55,7 +56,7 @@ class Sanctions:
     ) -> Sanction:
         now = self.now()
         sanction = Sanction(
-            id=uuid.uuid4(),
+            id=new_id(),
             person_id=person_id,
             kind=kind,
             state="scheduled",

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
 from wallet.clock import local_date
+from wallet.db import new_id
 from wallet.demerits import rules
 from wallet.demerits.models import DemeritEntry, DriverCategory, Sanction
 from wallet.demerits.rules import DemeritRules, Offence
@@ -56,7 +57,7 @@ class DemeritService:
         offence_date = local_date(fine.offence_at, self.rules.timezone)
         points, period = rules.points_for(fine.offence_code, offence_date, fine.points, self.rules)
         entry = DemeritEntry(
-            id=uuid.uuid4(),
+            id=new_id(),
             person_id=fine.person_id,
             fine_id=fine.id,
             offence_code=fine.offence_code,
@@ -109,7 +110,7 @@ class DemeritService:
     ) -> DriverCategory:
         rules.threshold(category, self.rules)  # a category the table knows, or ValueError
         set_on = DriverCategory(
-            id=uuid.uuid4(),
+            id=new_id(),
             person_id=person_id,
             category=category,
             starts_on=starts_on,

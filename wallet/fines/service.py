@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
+from wallet.db import new_id
 from wallet.demerits.service import DemeritService
 from wallet.digests import digest
 from wallet.errors import NotFound
@@ -243,7 +244,7 @@ class FineService:
     def new_fine(self, agency_id: uuid.UUID, person: Person, notice: Notice) -> Fine:
         now = self.clock.now()
         fine = Fine(
-            id=uuid.uuid4(),
+            id=new_id(),
             agency_id=agency_id,
             notice_number=notice.notice_number,
             lodged_digest=notice.fingerprint(),
@@ -267,7 +268,7 @@ class FineService:
         for position, (content_type, data) in enumerate(notice.images):
             self.session.add(
                 FineImage(
-                    id=uuid.uuid4(), fine_id=fine.id, position=position, content_type=content_type, data=data
+                    id=new_id(), fine_id=fine.id, position=position, content_type=content_type, data=data
                 )
             )
         self.session.flush()

@@ -30,6 +30,7 @@ from wallet.agencies.models import Agency
 from wallet.audit.models import AuditEvent
 from wallet.audit.service import Actor
 from wallet.bulk import insert_rows
+from wallet.db import new_id
 from wallet.issuance.models import IssuedCredential, PendingCredential
 from wallet.issuance.reissue_copies import CopySigner
 from wallet.issuance.service import IssuanceService
@@ -207,7 +208,7 @@ class Reissuer:
         signing = CopySigner(self.issuance, agency, live, now)
         copies = [signing.copy(row, slot) for row, slot in zip(live, slots, strict=True)]
         pending = [
-            {"id": uuid.uuid4(), "issued_credential_id": copy["id"], "credential": sd_jwt, "created_at": now}
+            {"id": new_id(), "issued_credential_id": copy["id"], "credential": sd_jwt, "created_at": now}
             for copy, sd_jwt in zip(copies, signing.sd_jwts, strict=True)
         ]
         return copies, pending
@@ -233,7 +234,7 @@ class Reissuer:
 
 def _revoked_event(credential_id: uuid.UUID, actor: Actor, now: datetime) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(),
+        "id": new_id(),
         "occurred_at": now,
         "event": "credential_revoked",
         "actor_type": actor.type,

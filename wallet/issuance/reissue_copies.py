@@ -15,6 +15,7 @@ from sqlalchemy import Row, select
 from issuers.catalog import CATALOG
 from issuers.sdjwt import StatusReference, prepare_claims
 from wallet.agencies.models import Agency
+from wallet.db import new_id
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
 from wallet.issuance.service import CREDENTIAL_LIFETIME, IssuanceService, companion_lifetime, issuer_keys
 from wallet.issuance.statuslists import Slot
@@ -63,12 +64,12 @@ class CopySigner:
             now=self.now,
             lifetime=lifetime,
         )
-        new_id = uuid.uuid4()
+        copy_id = new_id()
         expires_at = datetime.fromtimestamp(minted.expires_at, self.now.tzinfo)
-        self.parents[old.id] = Parent(new_id, expires_at)  # for its companions later in the batch
+        self.parents[old.id] = Parent(copy_id, expires_at)  # for its companions later in the batch
         self.sd_jwts.append(minted.sd_jwt)
         return {
-            "id": new_id,
+            "id": copy_id,
             "agency_id": self.agency.id,
             "authorisation_id": old.authorisation_id,
             "person_id": old.person_id,

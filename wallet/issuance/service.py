@@ -21,7 +21,7 @@ from keys import KeyStore, SigningKey
 from wallet.agencies.models import Agency, Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
-from wallet.db import flushed_connection
+from wallet.db import flushed_connection, new_id
 from wallet.errors import NotFound
 from wallet.issuance.errors import (
     CredentialRequestDenied,
@@ -176,7 +176,7 @@ class IssuanceService:
         lifetime = CREDENTIAL_LIFETIME if parent is None else companion_lifetime(parent.expires_at, now)
         signing_key = self.keystore.active(issuer_keys(agency.slug))
         row: dict[str, Any] = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "agency_id": agency.id,
             "authorisation_id": authorisation.id,
             "person_id": authorisation.person_id,

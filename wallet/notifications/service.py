@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from wallet.agencies.models import Person
+from wallet.db import new_id
 from wallet.devices.models import Device
 from wallet.notifications.cursor import Position, decode_cursor, encode_cursor
 from wallet.notifications.errors import NotificationInvalid, NotificationNotFound
@@ -57,7 +58,7 @@ def notify(
     """
     texts = _checked_texts(kind=kind, title=title, body=body, reason=reason, data=data)
     notification = Notification(
-        id=uuid.uuid4(), account_id=account_id, data=dict(data or {}), created_at=at, **texts
+        id=new_id(), account_id=account_id, data=dict(data or {}), created_at=at, **texts
     )
     session.add(notification)
     for device_id in session.scalars(_push_devices(account_id)):

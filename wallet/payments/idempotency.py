@@ -22,6 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wallet.db import new_id
 from wallet.payments.errors import IdempotencyKeyReused, RequestInProgress
 from wallet.payments.models import IdempotencyKey, Payment
 
@@ -76,7 +77,7 @@ class Idempotency:
         now = self.now()
         with self.sessions() as session, session.begin():
             row = IdempotencyKey(
-                id=uuid.uuid4(),
+                id=new_id(),
                 account_id=account_id,
                 key=key,
                 fingerprint=fingerprint,

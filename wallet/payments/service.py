@@ -24,6 +24,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from wallet.db import new_id
 from wallet.errors import AppError, NotFound
 from wallet.payments.errors import PaymentInProgress, PaymentsUnavailable
 from wallet.payments.gateway import Gateway, GatewayResult, GatewayTimeout
@@ -133,7 +134,7 @@ class PaymentService:
                 raise PaymentInProgress("Another payment for this is under way or done.")
             now = self.now()
             payment = Payment(
-                id=uuid.uuid4(),
+                id=new_id(),
                 account_id=account_id,
                 agency_id=order.agency_id,
                 purpose=order.purpose,

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor
+from wallet.db import new_id
 from wallet.errors import NotFound
 from wallet.links.service import licence_holder
 from wallet.vehicles.errors import UnknownOperator, VehicleExists
@@ -42,7 +43,7 @@ class VehicleRegister:
         now = self.vehicles.clock.now()
         fields = _fields(data)
         vehicle = Vehicle(
-            id=uuid.uuid4(),
+            id=new_id(),
             agency_id=agency_id,
             operator_id=self._holder(data.operator_licence).id,
             reminders_sent=[],
@@ -96,9 +97,7 @@ class VehicleRegister:
         return vehicle
 
     def add_ctp(self, vehicle: Vehicle, policy: dict[str, Any], *, actor: Actor) -> CtpPolicy:
-        ctp = CtpPolicy(
-            id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.vehicles.clock.now(), **policy
-        )
+        ctp = CtpPolicy(id=new_id(), vehicle_id=vehicle.id, created_at=self.vehicles.clock.now(), **policy)
         self.vehicles.session.add(ctp)
         self.vehicles.audit(
             "ctp_recorded", vehicle, actor, insurer=ctp.insurer, ends_on=ctp.ends_on.isoformat()
@@ -109,7 +108,7 @@ class VehicleRegister:
         self, vehicle: Vehicle, inspection: dict[str, Any], *, actor: Actor
     ) -> SafetyInspection:
         done = SafetyInspection(
-            id=uuid.uuid4(), vehicle_id=vehicle.id, created_at=self.vehicles.clock.now(), **inspection
+            id=new_id(), vehicle_id=vehicle.id, created_at=self.vehicles.clock.now(), **inspection
         )
         self.vehicles.session.add(done)
         self.vehicles.audit("inspection_recorded", vehicle, actor, passed=done.passed)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock, local_date
+from wallet.db import new_id
 from wallet.demerits.rules import add_months
 from wallet.errors import NotFound
 from wallet.issuance.models import IssuedCredential
@@ -98,7 +99,7 @@ class VehicleService:
         _, last = rules.renewal_period(vehicle.expiry, term)
         self.session.add(
             Renewal(
-                id=uuid.uuid4(),
+                id=new_id(),
                 vehicle_id=vehicle.id,
                 payment_id=payment.id,
                 term_months=term,
