@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import binascii
 import hashlib
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier.encoding import b64url_decode, b64url_encode, dumps_compact, loads_strict
 from verifier.errors import FormatError
@@ -20,8 +19,7 @@ RESERVED_NAMES = frozenset({"_sd", "..."})
 _TO_URL = bytes.maketrans(b"+/", b"-_")
 
 
-@dataclass(frozen=True, slots=True)
-class Disclosure:
+class Disclosure(NamedTuple):
     encoded: str
     salt: str
     name: str | None  # None for an array element

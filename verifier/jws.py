@@ -10,8 +10,7 @@ makes the token unusable.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
@@ -32,8 +31,7 @@ _ORDER = P256_ORDER.to_bytes(32, "big")
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())  # immutable, so one serves every verification
 
 
-@dataclass(frozen=True, slots=True)
-class CompactJws:
+class CompactJws(NamedTuple):
     header: dict[str, Any]
     payload: dict[str, Any]
     signing_input: bytes

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier.disclosures import digest_of
 from verifier.encoding import JSON_OBJECT, b64url_encode
@@ -31,8 +31,7 @@ class KeyBindingPolicy:
     leeway: int = 5  # seconds a KB-JWT's iat may lie ahead of the verifier's clock
 
 
-@dataclass(frozen=True, slots=True)
-class KeyBindingOutcome:
+class KeyBindingOutcome(NamedTuple):
     reasons: tuple[Reason, ...]
     # Set only when the KB-JWT is valid: the replay-cache key and the time after which it is stale anyway.
     replay_key: str | None = None

@@ -10,9 +10,8 @@ Disclosure are decoys or undisclosed claims and are dropped, as the RFC requires
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from itertools import repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier.disclosures import SD_ALG, Disclosure, decode_disclosure
 from verifier.encoding import MAX_JSON_DEPTH
@@ -26,8 +25,7 @@ SD_ALG_CLAIM = "_sd_alg"
 ELLIPSIS = "..."
 
 
-@dataclass(frozen=True, slots=True)
-class SdJwtParts:
+class SdJwtParts(NamedTuple):
     issuer_jwt: str
     disclosures: tuple[str, ...]
     kb_jwt: str | None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from verifier.encoding import JSON_OBJECT
 from verifier.errors import FormatError
@@ -36,8 +36,7 @@ class VerifiedStatusList:
     statuses: StatusList
 
 
-@dataclass(frozen=True, slots=True)
-class StatusOutcome:
+class StatusOutcome(NamedTuple):
     status: StatusName
     reasons: tuple[Reason, ...] = ()
     age: int | None = None
