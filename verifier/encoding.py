@@ -75,16 +75,6 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_refuse_duplicates, parse_constant
 _SCAN = make_scanner(_DECODER)  # type: ignore[arg-type]
 
 
-def _decode(text: str) -> Any:
-    # A document with no white space around it is exactly one scan; JSONDecoder.decode would add two regex
-    # matches and two calls. Anything else (white space, an error) gets decode's own handling and messages.
-    try:
-        value, end = _SCAN(text, 0)
-    except StopIteration:
-        end = -1
-    return value if end == len(text) else _DECODER.decode(text)
-
-
 def _depth_exceeds(value: Any, limit: int) -> bool:
     if not isinstance(value, dict | list):
         return False
@@ -107,7 +97,15 @@ def loads_strict(data: bytes | str, *, max_depth: int = MAX_JSON_DEPTH) -> Any:
     """
     try:
         text = data.decode("utf-8") if isinstance(data, bytes) else data
-        value = _decode(text)
+        # A document with no white space around it is exactly one scan; JSONDecoder.decode would add two
+        # regex matches and two calls. Anything else (white space, an error) gets decode's own handling and
+        # messages.
+        try:
+            value, end = _SCAN(text, 0)
+        except StopIteration:
+            end = -1
+        if end != len(text):
+            value = _DECODER.decode(text)
     except FormatError:
         raise
     except (ValueError, RecursionError) as e:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
