@@ -10,6 +10,7 @@ makes the token unusable.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from cryptography.exceptions import InvalidSignature
@@ -50,13 +51,30 @@ def parse_compact(text: str) -> CompactJws:
     second = text.find(".", first + 1)
     if first < 0 or second < 0 or text.find(".", second + 1) >= 0:
         raise FormatError("a compact JWS has three parts")
-    header, payload_json = b64url_json(text[:first]), b64url_decode(text[first + 1 : second])
+    header, payload_json = _header(text[:first]), b64url_decode(text[first + 1 : second])
     payload = loads_strict(payload_json)
     if not isinstance(header, dict) or not isinstance(payload, dict):
         raise FormatError("JWS header and payload must be JSON objects")
     signature = b64url_decode(text[second + 1 :])
     signing_input = text[:second].encode("ascii")  # base64url, so ASCII
     return CompactJws(header, payload, signing_input, signature, payload_json)
+
+
+def _header(encoded: str) -> Any:
+    members = _string_header(encoded)
+    return dict(members) if members is not None else b64url_json(encoded)
+
+
+# Every token of one issuer key, and every KB-JWT of one wallet, carries the same header text, so its parse is
+# kept by that exact text (a parse that fails raises, and nothing is kept). Only a header whose members are
+# all strings, as JOSE headers are, is kept: a fresh dict of them is then a full copy, which no caller can
+# change the kept one through. Any other header is parsed each time.
+@lru_cache(maxsize=64)
+def _string_header(encoded: str) -> tuple[tuple[str, str], ...] | None:
+    header = b64url_json(encoded)
+    if isinstance(header, dict) and all(isinstance(value, str) for value in header.values()):
+        return tuple(header.items())
+    return None
 
 
 def header_problems(header: Mapping[str, Any], *, typ: str) -> list[Reason]:

@@ -37,7 +37,7 @@ from verifier.disclosures import Disclosure
 from verifier.encoding import MAX_JSON_DEPTH, _at_most_brackets, b64url_decode, b64url_encode, loads_strict
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
-from verifier.jws import P256_ORDER, der_signature
+from verifier.jws import P256_ORDER, der_signature, parse_compact
 from verifier.sdjwt import process_payload
 from verifier.verify import Verifier
 
@@ -360,3 +360,58 @@ def test_the_der_signature_is_what_cryptography_encodes(r, s):
 @given(text=st.text(alphabet=st.sampled_from(list('{[]}"a\\\\')), max_size=80), limit=st.integers(0, 40))
 def test_the_bracket_search_counts_as_str_count_does(text, limit):
     assert _at_most_brackets(text, limit) == (text.count("{") + text.count("[") <= limit)
+
+
+# --- Protected headers: a header's parse is kept by its exact text -----------------------------------------
+
+
+def _token(header_json: str) -> str:
+    return f"{b64url_encode(header_json.encode())}.{b64url_encode(b'{}')}.{b64url_encode(bytes(64))}"
+
+
+def test_a_kept_header_is_a_fresh_dict_each_time():
+    token = _token('{"alg":"ES256","kid":"k1","typ":"dc+sd-jwt"}')
+    first = parse_compact(token).header
+    first["alg"] = "none"
+    del first["kid"]
+
+    assert parse_compact(token).header == {"alg": "ES256", "kid": "k1", "typ": "dc+sd-jwt"}
+
+
+@pytest.mark.parametrize(
+    "header_json",
+    [
+        '{"alg":"ES256","alg":"none"}',
+        '{"alg":"ES256","typ":"dc+sd-jwt","typ":"kb+jwt"}',
+        '{"alg":"ES256","x":{"a":1,"a":2}}',  # a duplicate inside a nested object
+        '{"alg":"ES256","kid":"\\ud800"}',  # a lone surrogate
+        '{"alg":NaN}',
+        '["alg","ES256"]',
+    ],
+    ids=["duplicate", "duplicate-typ", "nested-duplicate", "lone-surrogate", "nan", "not-an-object"],
+)
+def test_a_refused_header_is_refused_every_time(header_json):
+    token = _token(header_json)
+
+    for _ in range(3):
+        with pytest.raises(FormatError):
+            parse_compact(token)
+
+
+def test_a_header_with_members_other_than_strings_is_parsed_each_time():
+    token = _token('{"alg":"ES256","crit":["b64"],"x":{"y":1}}')
+    first = parse_compact(token).header
+    first["crit"].append("exp")
+    first["x"]["y"] = 2
+
+    assert parse_compact(token).header == {"alg": "ES256", "crit": ["b64"], "x": {"y": 1}}
+
+
+def test_a_header_is_kept_by_its_exact_text():
+    # Two spellings of one JSON object are two texts: each is parsed from its own text, never the other's.
+    plain, spaced = _token('{"alg":"ES256"}'), _token('{"alg": "ES256"}')
+    doubled = _token('{"alg":"ES256","alg":"ES256"}')
+
+    assert parse_compact(plain).header == parse_compact(spaced).header == {"alg": "ES256"}
+    with pytest.raises(FormatError):
+        parse_compact(doubled)
