@@ -38,7 +38,7 @@ from verifier.encoding import MAX_JSON_DEPTH, _at_most_brackets, b64url_decode, 
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
 from verifier.jws import P256_ORDER, der_signature, parse_compact
-from verifier.sdjwt import process_payload
+from verifier.sdjwt import process_payload, split_presentation
 from verifier.verify import Verifier
 
 BOUNDED = settings(
@@ -415,3 +415,25 @@ def test_a_header_is_kept_by_its_exact_text():
     assert parse_compact(plain).header == parse_compact(spaced).header == {"alg": "ES256"}
     with pytest.raises(FormatError):
         parse_compact(doubled)
+
+
+# --- Splitting: the issuer JWT found by partition, the rest split as str.split would ------------------------
+
+
+def _reference_split(text: str) -> tuple[str, tuple[str, ...], str | None, str] | None:
+    head, tilde, last = text.rpartition("~")
+    issuer_jwt, *disclosures = head.split("~")
+    if not tilde or not issuer_jwt or "" in disclosures:
+        return None
+    return issuer_jwt, tuple(disclosures), last or None, head + "~"
+
+
+@BOUNDED
+@given(text=st.text(alphabet=st.sampled_from(list("ab.~")), max_size=12))
+def test_a_presentation_splits_as_a_plain_split_would(text):
+    expected = _reference_split(text)
+    outcome = _outcome(split_presentation, text)
+
+    assert outcome[0] == ("refused" if expected is None else "value")
+    if expected is not None:
+        assert tuple(outcome[1]) == expected
