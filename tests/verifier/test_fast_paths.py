@@ -174,6 +174,27 @@ def test_a_string_value_that_looks_like_a_marker_changes_nothing():
     }
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"tags": [{"...": "DECOY"}]},
+        {"tags": [{"...": "DECOY"}], "cnf": {"_sd": []}},
+        {"cnf": {"_sd_alg": "sha-256"}},
+        {"..._sd": 1, "_sd...": 2},
+        {"cnf": {"_sdx": 1}},
+    ],
+    ids=["ellipsis-entry", "ellipsis-and-sd", "sd-alg-below-top", "markers-side-by-side", "sd-prefix-below"],
+)
+def test_both_markers_are_counted_in_one_pass(extra):
+    given_name = disclose("given_name", "Ada")
+    payload = json.loads(json.dumps(extra).replace("DECOY", decoy())) | {"_sd": [given_name.digest]}
+    text = json.dumps(payload, separators=(",", ":")).encode()
+
+    general = _outcome(process_payload, payload, [given_name.encoded])
+
+    assert _outcome(process_payload, payload, [given_name.encoded], payload_json=text) == general
+
+
 # --- base64url: binascii in strict mode against a plain definition ---------------------------------------
 
 
