@@ -4,24 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from wallet.vehicles import rules
-from wallet.vehicles.models import CtpPolicy, Vehicle
+from wallet.vehicles.models import Vehicle
 from wallet.vehicles.service import VehicleService
 
 
 def vehicle_view(service: VehicleService, vehicle: Vehicle) -> dict[str, Any]:
-    terms = [{"term_months": t, "needs": service.needs(vehicle, t)} for t in rules.TERMS]
+    cover = service.cover(vehicle)
+    terms = [{"term_months": t, "needs": service.needs(vehicle, t, cover)} for t in rules.TERMS]
     for term in terms:
         term["can_renew"] = not term["needs"]
-    ctp = _latest_ctp(service, vehicle)
+    ctp = cover.latest_ctp
     return {
         **_public(service, vehicle),
         "id": vehicle.id,
         "vin": vehicle.vin,
         "ctp": None if ctp is None else {"insurer": ctp.insurer, "ends_on": ctp.ends_on.isoformat()},
-        "last_passed_inspection": service.last_passed_inspection(vehicle),
+        "last_passed_inspection": cover.last_passed_inspection,
         "can_renew_online": any(term["can_renew"] for term in terms),
         "renewal": terms,
     }
@@ -41,7 +40,7 @@ def quote_view(service: VehicleService, vehicle: Vehicle, term_months: int) -> d
 
 
 def rego_check_view(service: VehicleService, vehicle: Vehicle) -> dict[str, Any]:
-    ctp = _latest_ctp(service, vehicle)
+    ctp = service.cover(vehicle).latest_ctp
     return {**_public(service, vehicle), "ctp_insurer": None if ctp is None else ctp.insurer}
 
 
@@ -55,12 +54,3 @@ def _public(service: VehicleService, vehicle: Vehicle) -> dict[str, Any]:
         "body_type": vehicle.body_type,
         "year": vehicle.year,
     }
-
-
-def _latest_ctp(service: VehicleService, vehicle: Vehicle) -> CtpPolicy | None:
-    return service.session.scalars(
-        select(CtpPolicy)
-        .where(CtpPolicy.vehicle_id == vehicle.id)
-        .order_by(CtpPolicy.ends_on.desc())
-        .limit(1)
-    ).first()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -25,6 +26,28 @@ from wallet.vehicles.errors import RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 from wallet.wording import long_date
+
+
+@dataclass(frozen=True, slots=True)
+class Cover:
+    """What the renewal checks read of a vehicle's history: its CTP policies in the order they start, and
+    its last passed safety inspection. A view reads it once for all the terms it shows."""
+
+    policies: tuple[CtpPolicy, ...]
+    last_passed_inspection: date | None
+
+    @property
+    def latest_ctp(self) -> CtpPolicy | None:
+        return max(self.policies, key=lambda policy: policy.ends_on, default=None)
+
+    def ctp_until(self, first_day: date) -> date | None:
+        """The last day of continuous CTP cover from ``first_day``, if a policy covers that day."""
+        until: date | None = None
+        for policy in self.policies:
+            start = first_day if until is None else until + timedelta(days=1)
+            if policy.starts_on <= start <= policy.ends_on:
+                until = policy.ends_on
+        return until
 
 
 class VehicleService:
@@ -66,8 +89,10 @@ class VehicleService:
             vehicle.vehicle_type, vehicle.tare_kg, term_months, self.rules, cards=self._cards(vehicle)
         )
 
-    def needs(self, vehicle: Vehicle, term_months: int) -> list[str]:
-        return rules.renewal_needs(self._facts(vehicle, term_months), term_months, self.today, self.rules)
+    def needs(self, vehicle: Vehicle, term_months: int, cover: Cover | None = None) -> list[str]:
+        """Why renewing for ``term_months`` cannot go ahead today; ``cover`` as read already, if it was."""
+        facts = self._facts(vehicle, term_months, cover or self.cover(vehicle))
+        return rules.renewal_needs(facts, term_months, self.today, self.rules)
 
     def renewal_order(
         self, account_id: uuid.UUID, vehicle_id: uuid.UUID, term_months: int, total_cents: int
@@ -162,34 +187,27 @@ class VehicleService:
 
     # --- helpers ----------------------------------------------------------------------------------------
 
-    def ctp_until(self, vehicle: Vehicle, first_day: date) -> date | None:
-        """The last day of continuous CTP cover from ``first_day``, if a policy covers that day."""
+    def cover(self, vehicle: Vehicle) -> Cover:
+        """The vehicle's CTP policies and its last passed safety inspection, in two statements."""
         policies = self.session.scalars(
             select(CtpPolicy).where(CtpPolicy.vehicle_id == vehicle.id).order_by(CtpPolicy.starts_on)
         ).all()
-        until: date | None = None
-        for policy in policies:
-            start = first_day if until is None else until + timedelta(days=1)
-            if policy.starts_on <= start <= policy.ends_on:
-                until = policy.ends_on
-        return until
-
-    def last_passed_inspection(self, vehicle: Vehicle) -> date | None:
-        return self.session.scalars(
+        inspected = self.session.scalars(
             select(SafetyInspection.inspected_on)
             .where(SafetyInspection.vehicle_id == vehicle.id, SafetyInspection.passed.is_(True))
             .order_by(SafetyInspection.inspected_on.desc())
             .limit(1)
         ).first()
+        return Cover(tuple(policies), inspected)
 
-    def _facts(self, vehicle: Vehicle, term_months: int) -> RenewalFacts:
+    def _facts(self, vehicle: Vehicle, term_months: int, cover: Cover) -> RenewalFacts:
         first, _ = rules.renewal_period(vehicle.expiry, term_months)
         return RenewalFacts(
             agency_status=vehicle.status,
             expiry=vehicle.expiry,
             year=vehicle.year,
-            ctp_until=self.ctp_until(vehicle, first),
-            last_passed_inspection=self.last_passed_inspection(vehicle),
+            ctp_until=cover.ctp_until(first),
+            last_passed_inspection=cover.last_passed_inspection,
         )
 
     def _cards(self, vehicle: Vehicle) -> frozenset[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from tests.factories import agency_client, agency_token, bearer
 from tests.wallet.fines.conftest import NOTICE, travel
@@ -36,6 +36,27 @@ def test_the_citizen_sees_the_car_due_soon_and_what_a_renewal_needs(client, car,
         (6, True),
         (12, True),
     ]
+
+
+def _statements_listing(client, rt, driver) -> int:
+    sent = []
+    listener = lambda *args: sent.append(args[2])  # noqa: E731
+    event.listen(rt.db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get("/v1/vehicles", headers=driver.auth).status_code == 200
+    finally:
+        event.remove(rt.db.engine, "before_cursor_execute", listener)
+    return len(sent)
+
+
+def test_the_list_reads_each_vehicles_cover_once_for_all_its_terms(client, rt, transport, car, driver):
+    one = _statements_listing(client, rt, driver)
+    add_ctp(client, transport, register(client, transport, plate="XYZ98A", vin="6T1BF3FK50X054321"))
+    two = _statements_listing(client, rt, driver)
+
+    # A vehicle's green slips and its last pink slip, once: before, each of the three terms read them
+    # again, and the view read the latest green slip and the pink slip once more (eight a vehicle).
+    assert two - one == 2
 
 
 def test_a_quote_explains_every_line(client, car, driver):
