@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
+import secrets
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -174,7 +175,7 @@ class PaymentService:
         if result.state == "captured":
             # live_slot guards payments in flight; once captured, what was paid for says whether more is owed.
             payment.state, payment.captured_at, payment.live_slot = "captured", now, None
-            payment.receipt_number = receipt_number(payment.id)
+            payment.receipt_number = receipt_number()
             self._settle(session, payment)
         elif result.state == "declined":
             payment.state, payment.failure_code, payment.live_slot = "failed", result.failure_code, None
@@ -189,7 +190,11 @@ def in_flight(subject_id: Any) -> Any:
     return exists().where(Payment.subject_id == subject_id, Payment.live_slot.is_(True))
 
 
-def receipt_number(payment_id: uuid.UUID) -> str:
-    """A receipt number as unique as the payment id it is drawn from: 80 of its bits, in groups of four."""
-    text = base64.b32encode(payment_id.bytes[:10]).decode()
+def receipt_number() -> str:
+    """A new receipt number: 80 random bits in base32, in groups of four.
+
+    Drawn on its own, not from the payment id: a UUIDv7 starts with its time, so numbers taken from ids
+    would share their first groups, tell when the payment was made, and hold only 26 random bits.
+    """
+    text = base64.b32encode(secrets.token_bytes(10)).decode()
     return "R-" + "-".join(text[i : i + 4] for i in range(0, 16, 4))

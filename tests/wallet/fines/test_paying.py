@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import jwt
 import pytest
 from sqlalchemy import func, select
@@ -124,6 +126,16 @@ def test_the_receipt_is_signed_by_the_agency_paid(client, transport, driver):
     assert claims["receipt"]["number"] == receipt["receipt_number"] == payment["receipt_number"]
     assert claims["receipt"]["amount_cents"] == 41_000
     assert jwt.get_unverified_header(receipt["receipt_jwt"])["typ"] == "receipt+jwt"
+
+
+def test_receipt_numbers_are_drawn_on_their_own_not_from_the_payment_ids(client, transport, driver):
+    fines = [lodged(client, transport, notice_number=f"40123456{n}0") for n in range(3)]
+    numbers = [pay(client, driver, fine, f"key-{n}").json["receipt_number"] for n, fine in enumerate(fines)]
+
+    assert all(re.fullmatch(r"R(-[A-Z2-7]{4}){4}", number) for number in numbers)
+    # Payment ids made moments apart share their leading time bits, and numbers cut from them shared
+    # their first groups; two random groups of 40 bits agree by chance about once in a trillion times.
+    assert len({number[:11] for number in numbers}) == 3
 
 
 def test_paying_records_the_demerit_points(client, transport, driver):
