@@ -61,8 +61,10 @@ class Progress:
         self.batches.append((time.perf_counter(), handled))
 
     def per_second(self, workers: int = 1) -> float:
-        """From the end of the first batch to the end of the last, leaving out each worker's first batch:
-        the other workers' first batches began before that, so this errs low."""
+        """From the end of the first batch to the end of the last, leaving out the first ``workers`` batches
+        to end. With several workers, one of them may end a second batch before another ends its first;
+        that first batch, begun before the window, is then counted in it, and the rate errs high. The scale
+        run's rate over millions of credentials is the sustained one."""
         (first, _), (last, _) = self.batches[0], self.batches[-1]
         return sum(handled for _, handled in self.batches[workers:]) / (last - first)
 
