@@ -29,7 +29,7 @@ def test_ids_made_one_after_another_sort_in_the_order_they_were_made():
 
 def test_the_time_in_an_id_keeps_to_the_clock_however_fast_ids_are_made():
     # Thousands of ids a millisecond (a re-issue makes three a credential) must not push their time ahead:
-    # a generator that adds a millisecond for each id it makes within one was a minute ahead after these.
+    # a generator that adds a millisecond for each id it makes within one was 100 s ahead after these.
     for _ in range(100_000):
         last = new_id()
     milliseconds = last.int >> 80
