@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from flask.testing import FlaskClient
-from sqlalchemy import text
+from sqlalchemy import Engine, event, text
 
 from wallet.agencies.errors import UnknownAgency
 from wallet.audit.service import Actor
@@ -110,3 +112,18 @@ def scratch_sqlite(path: Path, *statements: str) -> Database:
         for statement in statements:
             connection.execute(text(statement))
     return db
+
+
+@contextmanager
+def statements_sent(engine: Engine) -> Iterator[list[str]]:
+    """The SQL of every statement ``engine`` sends to the database inside the block, in order."""
+    sent: list[str] = []
+
+    def listener(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)

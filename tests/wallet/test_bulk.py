@@ -7,9 +7,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import Text, cast, event, insert, select
+from sqlalchemy import Text, cast, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from tests.factories import statements_sent
 from wallet.audit.models import AuditEvent
 from wallet.bulk import insert_rows
 
@@ -42,16 +43,9 @@ def _read_back(session, ids):
     return {event.id: {column: getattr(event, column) for column in _event(0)} for event in events}
 
 
-def _statements(engine):
-    sent: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
-    return sent
-
-
 def test_the_rows_written_are_the_rows_read_back(rt):
     rows = [_event(n) for n in range(50)]
-    sent = _statements(rt.db.engine)
-    with rt.db.session() as session, session.begin():
+    with statements_sent(rt.db.engine) as sent, rt.db.session() as session, session.begin():
         insert_rows(session, AuditEvent, rows)
     with rt.db.session() as session:
         read = _read_back(session, [row["id"] for row in rows])
@@ -100,8 +94,7 @@ def test_rows_leaving_out_a_column_with_a_default_are_refused(rt):
 
 
 def test_no_rows_write_nothing(rt):
-    sent = _statements(rt.db.engine)
-    with rt.db.session() as session, session.begin():
+    with statements_sent(rt.db.engine) as sent, rt.db.session() as session, session.begin():
         insert_rows(session, AuditEvent, [])
 
     assert not [statement for statement in sent if "INSERT" in statement or "COPY" in statement]

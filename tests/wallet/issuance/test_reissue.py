@@ -6,10 +6,10 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.exc import OperationalError
 
-from tests.factories import TEST_ACTOR
+from tests.factories import TEST_ACTOR, statements_sent
 from tests.wallet.issuance.reissuing import assert_each_reissued_once, seed_compromised
 from wallet.issuance import statuslists
 from wallet.issuance.models import CredentialAuthorisation, IssuedCredential
@@ -57,13 +57,8 @@ def _batch(rt, size):
 
 def _statements(rt, size):
     """How many statements one batch of ``size`` sends to the database, and how many it handled."""
-    sent = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
-    event.listen(rt.db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(rt.db.engine) as sent:
         handled = _batch(rt, size)
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", listener)
     return len(sent), handled
 
 
@@ -257,14 +252,9 @@ def test_an_error_that_is_no_conflict_is_not_retried(rt, compromised, monkeypatc
 def test_the_job_counts_the_credentials_afresh_before_it_starts_on_postgresql(rt, compromised):
     # Stale statistics made PostgreSQL read and sort every remaining row of the key for each batch.
     compromised(7)
-    sent = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
     with rt.db.session() as session:
-        event.listen(rt.db.engine, "before_cursor_execute", listener)
-        try:
+        with statements_sent(rt.db.engine) as sent:
             refresh_statistics(session)
-        finally:
-            event.remove(rt.db.engine, "before_cursor_execute", listener)
         postgresql = session.get_bind().dialect.name == "postgresql"
         counted = postgresql and session.scalar(
             text("SELECT reltuples FROM pg_class WHERE oid = 'issued_credentials'::regclass")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
-from tests.factories import agency_client, agency_token, bearer
+from tests.factories import agency_client, agency_token, bearer, statements_sent
 from tests.wallet.fines.conftest import NOTICE, travel
 from tests.wallet.fines.conftest import SCOPES as FINES_SCOPES
 from tests.wallet.vehicles.conftest import CAR, add_ctp, register, renew
@@ -39,13 +39,8 @@ def test_the_citizen_sees_the_car_due_soon_and_what_a_renewal_needs(client, car,
 
 
 def _statements_listing(client, rt, driver) -> int:
-    sent = []
-    listener = lambda *args: sent.append(args[2])  # noqa: E731
-    event.listen(rt.db.engine, "before_cursor_execute", listener)
-    try:
+    with statements_sent(rt.db.engine) as sent:
         assert client.get("/v1/vehicles", headers=driver.auth).status_code == 200
-    finally:
-        event.remove(rt.db.engine, "before_cursor_execute", listener)
     return len(sent)
 
 
