@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from wallet.db import Base, uuid_pk
 
+_LIVE = text("state <> 'revoked'")  # a credential not (yet) revoked
+
 
 class CredentialAuthorisation(Base):
     """An agency's decision that a person may hold a credential of one type, with the claims to put in it."""
@@ -87,8 +89,8 @@ class IssuedCredential(Base):
             "ix_issued_credentials_live_by_kid",
             "signing_kid",
             "id",
-            postgresql_where=text("state <> 'revoked'"),
-            sqlite_where=text("state <> 'revoked'"),
+            postgresql_where=_LIVE,
+            sqlite_where=_LIVE,
         ),
     )
 
