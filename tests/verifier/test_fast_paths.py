@@ -1,9 +1,10 @@
 """The verifier's fast paths give exactly what the general code gives, on the common shape and off it.
 
 ``process_payload`` skips its general walk when the payload's JSON text shows that only the top-level
-``_sd`` can reference a Disclosure; base64url is decoded by binascii in strict mode; JSON skips the depth walk
-when it has too few brackets to nest deeply. Each is checked here against a plain reference, with
-hypothesis (bounded and derandomized, as in test_properties.py) and with the cases that could fool it.
+``_sd`` can reference a Disclosure; base64url is decoded by pybase64; JSON that orjson writes back byte for
+byte is taken from orjson; the depth walk is skipped when a text has too few brackets to nest deeply. Each
+is checked here against a plain reference, with hypothesis (bounded and derandomized, as in
+test_properties.py) and with the cases that could fool it.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import json
 import re
 from typing import Any
 
+import orjson
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from tests.verifier.helpers import (
@@ -34,7 +36,14 @@ from tests.verifier.helpers import (
     public_jwk,
 )
 from verifier.disclosures import Disclosure
-from verifier.encoding import MAX_JSON_DEPTH, _at_most_brackets, b64url_decode, b64url_encode, loads_strict
+from verifier.encoding import (
+    MAX_JSON_DEPTH,
+    _loads_general,
+    _may_nest_deeper,
+    b64url_decode,
+    b64url_encode,
+    loads_strict,
+)
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
 from verifier.jws import P256_ORDER, der_signature, parse_compact
@@ -202,7 +211,7 @@ def test_both_markers_are_counted_in_one_pass(extra):
     assert _outcome(process_payload, payload, [given_name.encoded], payload_json=text) == general
 
 
-# --- base64url: binascii in strict mode against a plain definition ---------------------------------------
+# --- base64url: pybase64 and three refusals against a plain definition ----------------------------------
 
 
 def _reference_b64url(text: str) -> bytes | None:
@@ -217,6 +226,65 @@ def _reference_b64url(text: str) -> bytes | None:
 @given(text=st.text(alphabet=st.sampled_from(list("AQgw_-zZ09+/= \n.é\x00")), max_size=9))
 def test_base64url_is_decoded_exactly_as_defined(text):
     _assert_as_reference(_outcome(b64url_decode, text), _reference_b64url(text))
+
+
+# --- JSON: orjson's byte-for-byte round trip against the general parser -----------------------------------
+
+JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from(list('a_é"\\/\x00\n\u2028\U0001f600')), max_size=4)
+)
+JSON_VALUES = st.recursive(
+    JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["a", "b", "é", ""]), inner),
+    max_leaves=8,
+)
+WRITERS = {
+    "orjson": orjson.dumps,
+    "compact": lambda v: json.dumps(v, separators=(",", ":"), ensure_ascii=False).encode(),
+    "ascii": lambda v: json.dumps(v, separators=(",", ":")).encode(),
+    "spaced": lambda v: json.dumps(v).encode(),
+}
+
+
+def _typed(outcome: Any) -> Any:
+    # repr tells 1 from 1.0 and True, and keeps member order, where == would not.
+    return (outcome[0], repr(outcome[1]), *outcome[2:])
+
+
+@BOUNDED
+@given(value=JSON_VALUES, writer=st.sampled_from(sorted(WRITERS)), duplicate=st.booleans())
+def test_json_is_read_as_the_general_parser_reads_it(value, writer, duplicate):
+    try:
+        text = WRITERS[writer](value)
+    except orjson.JSONEncodeError:  # an integer past 64 bits, which orjson does not write
+        assume(False)
+    if duplicate and text.startswith(b"{") and text != b"{}":
+        text = text[:1] + text[1:-1] + b"," + text[1:]  # every member again: each name now appears twice
+    expected = _typed(_outcome(_loads_general, text, MAX_JSON_DEPTH))
+
+    assert _typed(_outcome(loads_strict, text)) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b'{"a":1,"a":1}', b'{"a":{"b":true,"b":true}}', b'[{"x":"y","x":"y"}]', b'{"a":1,"b":2,"a":1}'],
+    ids=["same-value", "nested", "in-array", "apart"],
+)
+def test_a_duplicate_name_is_refused_in_compact_json(text):
+    assert _outcome(loads_strict, text)[0] == "refused"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [(b"[18446744073709551616]", [2**64]), (b"[-9223372036854775809]", [-(2**63) - 1]), (b"[1E5]", [1e5])],
+    ids=["past-u64", "past-i64", "exponent"],
+)
+def test_numbers_orjson_would_change_keep_their_exact_value(text, value):
+    assert _typed(_outcome(loads_strict, text)) == _typed(("value", value))
 
 
 # --- JSON depth: the bracket count only ever skips the walk for shallow texts ---------------------------
@@ -381,8 +449,12 @@ def test_the_der_signature_is_what_cryptography_encodes(r, s):
 
 @BOUNDED
 @given(text=st.text(alphabet=st.sampled_from(list('{[]}"a\\\\')), max_size=80), limit=st.integers(0, 40))
-def test_the_bracket_search_counts_as_str_count_does(text, limit):
-    assert _at_most_brackets(text, limit) == (text.count("{") + text.count("[") <= limit)
+def test_the_bracket_search_counts_as_count_does(text, limit):
+    more = text.count("{") + text.count("[") > limit
+    # Under 2 * (limit + 1) characters, no text can nest past the limit, whatever it holds.
+    expected = more and len(text) >= 2 * (limit + 1)
+    assert _may_nest_deeper(text, ("{", "["), limit) == expected
+    assert _may_nest_deeper(text.encode(), (b"{", b"["), limit) == expected
 
 
 # --- Protected headers: a header's parse is kept by its exact text -----------------------------------------
