@@ -19,3 +19,12 @@ class UnknownOperator(AppError):
     status = 422
     code = "unknown_licence"
     title = "No licence holder has this licence number"
+
+
+class RegistrationNotCurrent(AppError):
+    """A renewal paid for while the agency suspended or cancelled the registration: it is not applied, and
+    its payment is refunded (the payments engine marks it refund_due on this error)."""
+
+    status = 409
+    code = "registration_not_current"
+    title = "The registration is no longer current"

@@ -22,7 +22,7 @@ from wallet.payments.errors import AmountChanged
 from wallet.payments.models import Payment
 from wallet.payments.service import Order
 from wallet.vehicles import rules
-from wallet.vehicles.errors import RenewalRefused
+from wallet.vehicles.errors import RegistrationNotCurrent, RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 from wallet.wording import long_date
@@ -111,7 +111,8 @@ class VehicleService:
         )
 
     def settle(self, payment: Payment) -> None:
-        """A captured renewal: the expiry moves by the term, once per payment."""
+        """A captured renewal: the expiry moves by the term, once per payment. Raises
+        RegistrationNotCurrent if the registration was suspended or cancelled since the renewal was paid."""
         vehicle = self.session.scalars(
             select(Vehicle).where(Vehicle.id == payment.subject_id).with_for_update()
         ).one()
@@ -120,6 +121,10 @@ class VehicleService:
             is not None
         ):
             return
+        # A charge can stay pending for days; the agency may act meanwhile. Refusing here (not at the order
+        # alone) is what makes the payments engine refund it rather than extend a dead registration.
+        if vehicle.status != "current":
+            raise RegistrationNotCurrent(f"The registration of {vehicle.plate} is {vehicle.status}.")
         term = int((payment.details or {})["term_months"])
         _, last = rules.renewal_period(vehicle.expiry, term)
         self.session.add(
