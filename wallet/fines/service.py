@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,7 @@ from wallet.fines.rules import FineEvent, FineFacts, FineRules, FineState, next_
 from wallet.links.service import licence_holder
 from wallet.notifications.service import notify_person
 from wallet.payments.errors import AmountChanged, PaymentInProgress
+from wallet.payments.models import Payment
 from wallet.payments.service import Order, in_flight
 from wallet.payments.upkeep import mark_refunds_due
 from wallet.vehicles.models import Vehicle
@@ -137,9 +138,17 @@ class FineService:
         )
 
     def owed_cents(self, fine: Fine) -> int:
-        """The penalty and its fees, less the instalments of a plan already paid."""
+        """The penalty and its fees, less everything already captured towards the fine."""
         fees = sum(int(fee["amount_cents"]) for fee in fine.fees)
-        return fine.amount_cents + fees - _instalments_paid(fine)
+        return fine.amount_cents + fees - self._captured_cents(fine)
+
+    def _captured_cents(self, fine: Fine) -> int:
+        # Counted from the payments themselves, not from the plan: a missed plan is replaced by a new one,
+        # but what was paid under it still counts. A capture refused as undue is not counted: it is refunded.
+        paid = select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
+            Payment.subject_id == fine.id, Payment.state == "captured"
+        )
+        return int(self.session.scalar(paid) or 0)
 
     def actions(self, fine: Fine) -> list[rules.Action]:
         return rules.allowed_actions(_facts(fine), self.today, self.rules)
@@ -304,9 +313,3 @@ def _facts(fine: Fine) -> FineFacts:
         deadline=fine.deadline,
         detection=fine.detection,
     )
-
-
-def _instalments_paid(fine: Fine) -> int:
-    if fine.plan is None:
-        return 0
-    return sum(int(i["amount_cents"]) for i in fine.plan["instalments"][: int(fine.plan["paid"])])

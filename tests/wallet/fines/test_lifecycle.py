@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.factories import agency_token, bearer
 from tests.samples import LICENCE
@@ -13,6 +13,7 @@ from tests.wallet.fines.conftest import lodged, make_driver, pay, travel
 from wallet.demerits.models import Sanction
 from wallet.issuance.models import CredentialAuthorisation
 from wallet.jobs import run_jobs
+from wallet.payments.models import Payment
 
 
 class NoPush:
@@ -299,3 +300,33 @@ def test_a_missed_instalment_ends_the_plan_and_enforcement_resumes_for_what_is_l
     after = shown(client, driver, fine)
     assert (after["state"], after["owed_cents"]) == ("enforcement", 25_750)  # no second enforcement fee
     assert licence_state(rt, driver.person_id) == "suspended"
+
+
+def captured_cents(rt) -> int:
+    with rt.db.session() as session:
+        return session.scalar(
+            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(Payment.state == "captured")
+        )
+
+
+def test_a_second_plan_does_not_charge_again_for_the_instalments_paid_under_the_first(
+    client, rt, clock, transport, driver
+):
+    fine = enforced_fine(client, rt, clock, transport, driver)  # 410 + 65 + 40 dollars owed
+    first = client.post(f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 2}, headers=driver.auth)
+    pay(client, driver, first.json, "instalment-1", amount_cents=25_750)
+    travel(client, clock, "2027-03-25", driver)  # the second instalment missed: enforcement again
+    run_jobs(rt, pusher=NoPush())
+
+    second = client.post(f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 2}, headers=driver.auth)
+    assert [i["amount_cents"] for i in second.json["plan"]["instalments"]] == [12_875, 12_875]
+    assert second.json["owed_cents"] == 25_750
+    pay(client, driver, second.json, "instalment-2-1", amount_cents=12_875)
+    travel(client, clock, "2027-05-10", driver)  # and that plan missed too
+    run_jobs(rt, pusher=NoPush())
+
+    rest = shown(client, driver, fine)
+    assert (rest["state"], rest["owed_cents"]) == ("enforcement", 12_875)
+    assert pay(client, driver, rest, "in-full").status_code == 201
+    assert shown(client, driver, fine)["state"] == "paid"
+    assert captured_cents(rt) == 51_500  # the penalty and its fees, exactly once
