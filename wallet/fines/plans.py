@@ -12,9 +12,9 @@ import uuid
 from wallet.audit.service import Actor
 from wallet.demerits.rules import add_months
 from wallet.fines import rules
-from wallet.fines.errors import PlanRefused
+from wallet.fines.errors import FineActionRefused, PlanRefused
 from wallet.fines.models import Fine
-from wallet.fines.rules import FineEvent, next_instalment
+from wallet.fines.rules import FineEvent, FineState, next_instalment
 from wallet.fines.service import FineService
 from wallet.wording import dollars, long_date
 
@@ -54,8 +54,15 @@ class Plans:
         return fine
 
     def settle_instalment(self, fine: Fine) -> bool:
-        """Count a captured instalment. Returns True when it was the last one (the fine is then paid)."""
-        plan = dict(fine.plan or {})
+        """Count a captured instalment. Returns True when it was the last one (the fine is then paid).
+        Raises FineActionRefused when the fine is no longer on its plan (withdrawn while the instalment was
+        pending, say): the payments engine then marks the capture for refund, as it does a full payment."""
+        if fine.state != FineState.PAYMENT_PLAN or fine.plan is None:
+            raise FineActionRefused(
+                f"The fine is {fine.state.replace('_', ' ')}, no longer on a payment plan: "
+                "it cannot take an instalment."
+            )
+        plan = dict(fine.plan)
         number, _, _ = next_instalment(plan)
         plan["paid"] = number
         fine.plan = plan

@@ -330,3 +330,26 @@ def test_a_second_plan_does_not_charge_again_for_the_instalments_paid_under_the_
     assert pay(client, driver, rest, "in-full").status_code == 201
     assert shown(client, driver, fine)["state"] == "paid"
     assert captured_cents(rt) == 51_500  # the penalty and its fees, exactly once
+
+
+def test_an_instalment_captured_after_the_fine_was_withdrawn_is_refunded(
+    client, rt, clock, transport, transport_client, driver
+):
+    fine = enforced_fine(client, rt, clock, transport, driver)
+    planned = client.post(
+        f"/v1/fines/{fine['id']}/payment-plan", json={"instalments": 2}, headers=driver.auth
+    )
+    pending = pay(client, driver, planned.json, "i-1", amount_cents=25_750, card_token="tok_sandbox_later")
+    withdrawn = client.post(
+        f"/v1/agency/fines/{fine['id']}/withdrawal",
+        json={"explanation": "Camera fault."},
+        headers=bearer(agency_token(client, transport_client)),  # months later: a new token
+    )
+    assert (pending.json["state"], withdrawn.json["state"]) == ("pending", "withdrawn")
+
+    rt.gateway().settle_later(pending.json["id"], state="captured")  # the processor takes it after all
+    run_jobs(rt, pusher=NoPush())
+
+    payment = client.get(f"/v1/payments/{pending.json['id']}", headers=driver.auth).json
+    assert (payment["state"], payment["refunded_cents"]) == ("refunded", 25_750)
+    assert shown(client, driver, fine)["plan"]["paid"] == 0
