@@ -6,6 +6,7 @@ ES256, name this issuer as ``aud``, carry a ``c_nonce`` and a fresh ``iat``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,8 +70,21 @@ def _header(proof: str) -> dict[str, Any]:
 
 
 def _check_fresh(iat: Any, now: datetime) -> None:
-    if not isinstance(iat, int | float):
-        raise InvalidProof("iat must be a number")
-    age = now.timestamp() - iat
+    age = now.timestamp() - _numeric_date(iat, "iat")
     if age > MAX_AGE.total_seconds() or age < -MAX_SKEW.total_seconds():
         raise InvalidProof("the proof's iat is not recent")
+
+
+def _numeric_date(value: Any, name: str) -> float:
+    """A NumericDate (RFC 7519 section 2) as seconds. PyJWT's JSON parser also yields NaN and Infinity, which
+    compare False with everything and so would pass any window, and ints too large for a float; bool is an
+    int to Python. All of these are refused, fractions allowed (OpenID4VCI says "number")."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidProof(f"{name} must be a number")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise InvalidProof(f"{name} is out of range") from None
+    if not math.isfinite(seconds):
+        raise InvalidProof(f"{name} must be a finite number")
+    return seconds

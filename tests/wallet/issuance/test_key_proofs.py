@@ -42,6 +42,11 @@ FORGERIES = {
     "iat-10-minutes-old": {"payload": {"iat_offset": -600}},
     "iat-2-minutes-ahead": {"payload": {"iat_offset": 120}},
     "no-iat": {"payload": {"iat": None}},
+    # NaN and Infinity parse (json.loads) and compare False with everything: they would pass any window.
+    "iat-nan": {"payload": {"iat": float("nan")}},
+    "iat-infinity": {"payload": {"iat": float("inf")}},
+    "iat-true": {"payload": {"iat": True}},  # bool is an int to Python
+    "iat-beyond-a-float": {"payload": {"iat": 10**400}},  # was a 500: OverflowError in the age sum
     "no-nonce": {"payload": {"nonce": None}},
     "numeric-nonce": {"payload": {"nonce": 123456}},
 }
