@@ -15,7 +15,8 @@ from wallet.audit.service import Actor
 from wallet.db import new_id
 from wallet.errors import NotFound
 from wallet.links.service import licence_holder
-from wallet.vehicles.errors import UnknownOperator, VehicleExists
+from wallet.vehicles import rules
+from wallet.vehicles.errors import OutsideFeeTable, UnknownOperator, VehicleExists
 from wallet.vehicles.models import CtpPolicy, SafetyInspection, Vehicle
 from wallet.vehicles.service import VehicleService
 
@@ -40,6 +41,7 @@ class VehicleRegister:
         self.vehicles = vehicles
 
     def register(self, agency_id: uuid.UUID, data: VehicleRecord, *, actor: Actor) -> Vehicle:
+        self._check_fee_table(data.vehicle_type, data.tare_kg)
         now = self.vehicles.clock.now()
         fields = _fields(data)
         vehicle = Vehicle(
@@ -70,6 +72,8 @@ class VehicleRegister:
         return vehicle
 
     def update(self, vehicle: Vehicle, changes: dict[str, Any], *, actor: Actor) -> Vehicle:
+        if "tare_kg" in changes:  # only then: a status change must go through even on a vehicle out of bands
+            self._check_fee_table(vehicle.vehicle_type, changes["tare_kg"])
         for name, value in changes.items():
             setattr(vehicle, name, value)
         vehicle.updated_at = self.vehicles.clock.now()
@@ -113,6 +117,15 @@ class VehicleRegister:
         self.vehicles.session.add(done)
         self.vehicles.audit("inspection_recorded", vehicle, actor, passed=done.passed)
         return done
+
+    def _check_fee_table(self, vehicle_type: str, tare_kg: int) -> None:
+        """Refuse a vehicle the fee table cannot price: it could be registered, but never renewed."""
+        heaviest = rules.heaviest_tare_kg(vehicle_type, self.vehicles.rules)
+        if heaviest is None:
+            message = f"No {self.vehicles.rules.region} registration fees for a {vehicle_type}."
+            raise OutsideFeeTable("vehicle_type", message)
+        if tare_kg > heaviest:
+            raise OutsideFeeTable("tare_kg", f"At most {heaviest} kg for a {vehicle_type}.")
 
     def _holder(self, licence_number: str) -> Person:
         holder = licence_holder(self.vehicles.session, licence_number)

@@ -111,6 +111,12 @@ def band_for(vehicle_type: str, tare_kg: int, rules: RegoRules) -> WeightBand:
     raise ValueError(f"a {vehicle_type} of {tare_kg} kg is over the light-vehicle limit")
 
 
+def heaviest_tare_kg(vehicle_type: str, rules: RegoRules) -> int | None:
+    """The heaviest tare the fee table prices for ``vehicle_type``; None if it prices none of that type."""
+    bands = rules.tax_bands.get(vehicle_type)
+    return bands[-1].max_tare_kg if bands else None
+
+
 def quote(
     vehicle_type: str, tare_kg: int, term_months: int, rules: RegoRules, *, cards: frozenset[str]
 ) -> Quote:

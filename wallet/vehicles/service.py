@@ -22,7 +22,7 @@ from wallet.payments.errors import AmountChanged
 from wallet.payments.models import Payment
 from wallet.payments.service import Order
 from wallet.vehicles import rules
-from wallet.vehicles.errors import RegistrationNotCurrent, RenewalRefused
+from wallet.vehicles.errors import NotQuotable, RegistrationNotCurrent, RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 from wallet.wording import long_date
@@ -85,9 +85,15 @@ class VehicleService:
         return vehicle
 
     def quote(self, vehicle: Vehicle, term_months: int) -> Quote:
-        return rules.quote(
-            vehicle.vehicle_type, vehicle.tare_kg, term_months, self.rules, cards=self._cards(vehicle)
-        )
+        """The renewal's fees. Raises NotQuotable if the fee table has no band for the vehicle."""
+        try:
+            return rules.quote(
+                vehicle.vehicle_type, vehicle.tare_kg, term_months, self.rules, cards=self._cards(vehicle)
+            )
+        except ValueError as error:  # the register refuses such vehicles now; older records may remain
+            raise NotQuotable(
+                f"The fee table cannot price this vehicle ({error}); renew it at a service centre."
+            ) from error
 
     def needs(self, vehicle: Vehicle, term_months: int, cover: Cover | None = None) -> list[str]:
         """Why renewing for ``term_months`` cannot go ahead today; ``cover`` as read already, if it was."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from sqlalchemy import func, select
 
 from tests.factories import agency_client, agency_token, bearer, statements_sent
@@ -11,6 +13,7 @@ from tests.wallet.vehicles.conftest import CAR, add_ctp, register, renew
 from wallet.jobs import run_jobs
 from wallet.notifications.push import LogPusher
 from wallet.payments.models import SandboxCharge
+from wallet.vehicles.models import Vehicle
 
 
 def mine(client, driver, vehicle):
@@ -231,3 +234,41 @@ def test_a_camera_fine_by_plate_reaches_the_registered_operator(client, rt, car,
     assert [f["notice_number"] for f in client.get("/v1/fines", headers=driver.auth).json] == ["4012345678"]
     assert (unknown.status_code, unknown.json["code"]) == (422, "unknown_plate")
     assert both.status_code == 422
+
+
+MOTORCYCLE = {"plate": "MOTO1", "vin": "6T1BF3FK50X099999", "vehicle_type": "motorcycle", "body_type": "Bike"}
+
+
+def test_a_tare_outside_its_types_fee_bands_is_refused_on_register_and_on_change(client, transport, driver):
+    heavy = client.post(
+        "/v1/agency/vehicles",
+        json={**CAR, **MOTORCYCLE, "plate": "MOTO2", "vin": "6T1BF3FK50X099998", "tare_kg": 1200},
+        headers=bearer(transport),
+    )
+    motorcycle = register(client, transport, **MOTORCYCLE, tare_kg=1000)  # the heaviest its table prices
+    heavier = client.patch(
+        f"/v1/agency/vehicles/{motorcycle['id']}", json={"tare_kg": 3000}, headers=bearer(transport)
+    )
+
+    # Before, both went through (the schema allowed 4500 kg for every type), and the quote was then a 500.
+    for refused in (heavy, heavier):
+        assert (refused.status_code, refused.json.get("code"), refused.json.get("errors")) == (
+            422,
+            "validation_failed",
+            {"json": {"tare_kg": ["At most 1000 kg for a motorcycle."]}},
+        )
+    assert heavy.headers["Content-Type"] == "application/problem+json"
+
+
+def test_a_vehicle_the_fee_table_cannot_price_gets_a_problem_not_a_500(client, rt, transport, driver):
+    motorcycle = register(client, transport, **MOTORCYCLE, tare_kg=200)
+    add_ctp(client, transport, motorcycle)
+    with rt.db.session() as session, session.begin():  # stored out of band, as before the register checked
+        session.get_one(Vehicle, uuid.UUID(motorcycle["id"])).tare_kg = 1200
+
+    quoted = quote(client, driver, motorcycle, 12)
+    renewed = renew(client, driver, motorcycle, "key-1", total_cents=14_400)
+
+    for response in (quoted, renewed):
+        assert (response.status_code, response.json["code"]) == (422, "renewal_not_quotable")
+    assert "a motorcycle of 1200 kg is over the light-vehicle limit" in quoted.json["detail"]
