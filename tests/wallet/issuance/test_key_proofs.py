@@ -32,6 +32,9 @@ FORGERIES = {
     "no-typ": {"header": {"typ": None}},
     "kid-header": {"header": {"kid": "device-1"}},
     "x5c-header": {"header": {"x5c": ["MIIBszCCAVmgAwIBAgIUQ"]}},
+    # RFC 7515 4.1.11: we understand no critical extension, not even the one the JWT library knows (b64).
+    "crit-b64-header": {"header": {"crit": ["b64"], "b64": True}},
+    "crit-unknown-extension": {"header": {"crit": ["urn:example:policy"], "urn:example:policy": "x"}},
     "no-jwk": {"header": {"jwk": None}},
     "private-jwk": {"key": _MINE, "header": {"jwk": private_jwk(_MINE)}},
     "p384-jwk": {"key": _P384, "header": {"jwk": p384_jwk(_P384)}},
@@ -42,6 +45,9 @@ FORGERIES = {
     "iat-10-minutes-old": {"payload": {"iat_offset": -600}},
     "iat-2-minutes-ahead": {"payload": {"iat_offset": 120}},
     "no-iat": {"payload": {"iat": None}},
+    "exp-1-minute-past": {"payload": {"exp_offset": -60}},
+    "exp-string": {"payload": {"exp": "tomorrow"}},
+    "exp-nan": {"payload": {"exp": float("nan")}},
     # NaN and Infinity parse (json.loads) and compare False with everything: they would pass any window.
     "iat-nan": {"payload": {"iat": float("nan")}},
     "iat-infinity": {"payload": {"iat": float("inf")}},
@@ -55,8 +61,9 @@ FORGERIES = {
 @pytest.mark.parametrize("forgery", list(FORGERIES.values()), ids=list(FORGERIES))
 def test_a_bad_key_proof_is_an_invalid_proof(client, rt, token, forge, nonce, now, forgery):
     payload = dict(forgery.get("payload", {}))
-    if "iat_offset" in payload:
-        payload["iat"] = now + payload.pop("iat_offset")
+    for claim in ("iat", "exp"):
+        if f"{claim}_offset" in payload:
+            payload[claim] = now + payload.pop(f"{claim}_offset")
     proof = forge(
         header=forgery.get("header"), payload=payload, key=forgery.get("key"), signer=forgery.get("signer")
     )
