@@ -152,6 +152,14 @@ def test_a_store_file_whose_credential_lost_its_key_is_refused(saved):
         CredentialStore.load(path, PASSPHRASE)
 
 
+def test_a_missing_directory_is_made_private(store, tmp_path):
+    store.save(tmp_path / "missing-dir" / "store.json")
+
+    assert stat.S_IMODE((tmp_path / "missing-dir").stat().st_mode) == 0o700
+
+
 def test_an_unwritable_place_is_a_store_error(store, tmp_path):
+    (tmp_path / "a-file").write_text("")
+
     with pytest.raises(StoreError, match="cannot write"):
-        store.save(tmp_path / "missing-dir" / "store.json")
+        store.save(tmp_path / "a-file" / "store.json")

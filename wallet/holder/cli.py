@@ -60,6 +60,9 @@ def accept(offer_uri: str, tx_code: str, keys: int, store_path: Path | None) -> 
     try:
         path = _store_file(store_path)
         store = CredentialStore.load(path, _passphrase())
+        # The offer's code works once and the credentials are bound to keys only this store holds: prove the
+        # store can be written before spending the code, so a failed save cannot lose them.
+        store.save(path)
         kept = store.accept_offer(HolderClient(UrllibTransport()), offer_uri, tx_code, keys=keys)
         store.save(path)
     except (StoreError, IssuanceFailed, ValueError, OSError) as e:  # ValueError: a bad offer URI

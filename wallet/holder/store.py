@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from keys import jwk_thumbprint
-from keys.fsutil import atomic_write
+from keys.fsutil import atomic_write, make_private_dir
 from wallet.holder.oid4vci import DeviceKey, HolderClient, Received
 from wallet.holder.present import SdJwtCredential
 
@@ -109,7 +109,10 @@ class CredentialStore:
         return newest.credential, self.device_key(newest)
 
     def save(self, path: Path) -> None:
-        """Write the store to ``path`` (atomically, mode 0600). Raises StoreError."""
+        """Write the store to ``path`` (atomically, mode 0600), creating its directory (mode 0700) if missing.
+
+        Raises StoreError.
+        """
         encryption = serialization.BestAvailableEncryption(self._passphrase)
         document = {
             "version": STORE_VERSION,
@@ -124,6 +127,7 @@ class CredentialStore:
             ],
         }
         try:
+            make_private_dir(path.parent)  # a first run has no ~/.credwallet-holder yet
             atomic_write(path, json.dumps(document, indent=1).encode())
         except OSError as e:
             raise StoreError(f"cannot write the credential store {path}: {e}") from e
