@@ -29,6 +29,14 @@ class FineActionRefused(AppError):
     title = "This cannot be done to the fine now"
 
 
+class ReviewAlreadyDecided(AppError):
+    """One review per notice: another round would stop the clock again and reopen a decided outcome."""
+
+    status = 409
+    code = "review_already_decided"
+    title = "This fine has already been reviewed"
+
+
 class PlanRefused(AppError):
     status = 422
     code = "payment_plan_refused"

@@ -35,6 +35,8 @@ class Nominations:
             raise NotNominable("Nominate another driver, not yourself.")
         self.fines.move(fine, FineEvent.NOMINATE, actor)
         fine.nominee_person_id = nominee.id
+        # Points an upheld review recorded were the nominator's only while the notice was theirs.
+        self.fines.demerits.forget_offence(fine, actor=actor)
         moved = self._nominee_fine(fine, nominee)
         self.fines.tell(
             moved,

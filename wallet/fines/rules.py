@@ -229,6 +229,7 @@ class FineFacts:
     notice_date: date
     deadline: date | None
     detection: str
+    reviewed: bool = False  # a review was decided: a notice is reviewed once
 
 
 def allowed_actions(fine: FineFacts, today: date, rules: FineRules) -> list[Action]:
@@ -237,7 +238,7 @@ def allowed_actions(fine: FineFacts, today: date, rules: FineRules) -> list[Acti
     if E.PAY in TRANSITIONS[fine.state] and fine.state is not S.PAID:
         actions.append(Action("pay", fine.deadline))
     for name, event, window, applies in (
-        ("request_review", E.REQUEST_REVIEW, rules.review_window, True),
+        ("request_review", E.REQUEST_REVIEW, rules.review_window, not fine.reviewed),
         ("nominate", E.NOMINATE, rules.nomination_window, fine.detection in rules.nominable_detections),
     ):
         last_day = fine.notice_date + window

@@ -22,6 +22,7 @@ from wallet.fines import rules
 from wallet.fines.errors import (
     FineActionRefused,
     NoticeNumberTaken,
+    ReviewAlreadyDecided,
     UnknownLicence,
     UnknownPlate,
 )
@@ -169,7 +170,11 @@ class FineService:
     def request_review(
         self, account_id: uuid.UUID, fine_id: uuid.UUID, *, category: str, text: str, actor: Actor
     ) -> Fine:
+        """Raises ReviewAlreadyDecided if the fine was reviewed before, FineActionRefused if its state or the
+        review window does not allow one."""
         fine = self.for_account(account_id, fine_id, lock=True)
+        if _review_decided(fine):
+            raise ReviewAlreadyDecided("A notice is reviewed once, and this one's review has been decided.")
         self.require(fine, "request_review")
         fine.held_from, fine.held_since = fine.state, self.today
         fine.review = {"category": category, "text": text, "requested_on": self.today.isoformat()}
@@ -199,6 +204,8 @@ class FineService:
         fine.held_from = fine.held_since = None
         if event is FineEvent.UPHOLD:
             self.demerits.record_offence(fine, today=self.today, actor=actor)
+        else:  # withdrawn or cautioned: points recorded by an earlier decision no longer count
+            self.demerits.forget_offence(fine, actor=actor)
         self.tell(fine, "fine_review_decided", "Your review has been decided", explanation)
         return fine
 
@@ -312,4 +319,9 @@ def _facts(fine: Fine) -> FineFacts:
         notice_date=fine.notice_date,
         deadline=fine.deadline,
         detection=fine.detection,
+        reviewed=_review_decided(fine),
     )
+
+
+def _review_decided(fine: Fine) -> bool:
+    return fine.review is not None and "decision" in fine.review

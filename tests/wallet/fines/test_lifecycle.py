@@ -353,3 +353,53 @@ def test_an_instalment_captured_after_the_fine_was_withdrawn_is_refunded(
     payment = client.get(f"/v1/payments/{pending.json['id']}", headers=driver.auth).json
     assert (payment["state"], payment["refunded_cents"]) == ("refunded", 25_750)
     assert shown(client, driver, fine)["plan"]["paid"] == 0
+
+
+def upheld(client, transport, driver, fine):
+    client.post(
+        f"/v1/fines/{fine['id']}/review", json={"category": "other", "text": "x"}, headers=driver.auth
+    )
+    decided = client.post(
+        f"/v1/agency/fines/{fine['id']}/review-decision",
+        json={"decision": "uphold", "explanation": "The photo is clear."},
+        headers=bearer(transport),
+    )
+    assert (decided.status_code, decided.json["state"]) == (200, "issued")
+    return decided.json
+
+
+def test_nominating_an_upheld_fine_takes_its_points_off_the_first_driver(
+    client, transport, driver, other_driver
+):
+    fine = upheld(client, transport, driver, lodged(client, transport))
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 3
+
+    nominated = client.post(
+        f"/v1/fines/{fine['id']}/nomination",
+        json={"licence_number": "87654321", "statutory_declaration": True},
+        headers=driver.auth,
+    )
+    theirs = client.get("/v1/fines", headers=other_driver.auth).json[0]
+    pay(client, other_driver, theirs, "key-1")
+
+    assert (nominated.status_code, nominated.json["state"]) == (200, "nominated")
+    assert client.get("/v1/demerits", headers=driver.auth).json["balance"] == 0
+    assert client.get("/v1/demerits", headers=other_driver.auth).json["balance"] == 3
+
+
+def test_a_second_review_after_a_decision_is_refused_and_the_deadline_stays(client, clock, transport, driver):
+    fine = upheld(client, transport, driver, lodged(client, transport))
+    assert "request_review" not in [a["name"] for a in fine["actions"]]
+
+    travel(client, clock, "2026-11-27", driver)  # still inside the review window
+    again = client.post(
+        f"/v1/fines/{fine['id']}/review", json={"category": "medical", "text": "y"}, headers=driver.auth
+    )
+
+    assert (again.status_code, again.json["code"]) == (409, "review_already_decided")
+    after = shown(client, driver, fine)
+    assert (after["state"], after["pay_by"], after["review"]["decision"]) == (
+        "issued",
+        fine["pay_by"],
+        "uphold",
+    )

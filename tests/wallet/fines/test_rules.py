@@ -505,3 +505,11 @@ def test_a_plan_is_allowed_only_within_the_tables_limits(total, count, allowed):
     else:
         with pytest.raises(ValueError, match=r"instalments of at least \$20\.00"):
             plan_instalments(total, count, NSW)
+
+
+def test_a_fine_whose_review_was_decided_offers_no_second_review():
+    reviewed = FineFacts(
+        state=S.ISSUED, notice_date=NOTICE, deadline=DEADLINE, detection="camera", reviewed=True
+    )
+
+    assert [a.name for a in allowed_actions(reviewed, NOTICE, NSW)] == ["pay", "nominate"]
