@@ -50,3 +50,12 @@ class NotQuotable(AppError):
     status = 422
     code = "renewal_not_quotable"
     title = "The renewal fees for this vehicle cannot be worked out"
+
+
+class RegistrationChanged(AppError):
+    """A renewal paid for while the agency changed the registration's expiry: the term was quoted and checked
+    (green slip, renewal window) from the old expiry, so it is not applied, and its payment is refunded."""
+
+    status = 409
+    code = "registration_changed"
+    title = "The registration changed since the renewal was paid for"

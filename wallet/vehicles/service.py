@@ -22,7 +22,7 @@ from wallet.payments.errors import AmountChanged
 from wallet.payments.models import Payment
 from wallet.payments.service import Order
 from wallet.vehicles import rules
-from wallet.vehicles.errors import NotQuotable, RegistrationNotCurrent, RenewalRefused
+from wallet.vehicles.errors import NotQuotable, RegistrationChanged, RegistrationNotCurrent, RenewalRefused
 from wallet.vehicles.models import CtpPolicy, Renewal, SafetyInspection, Vehicle
 from wallet.vehicles.rules import Quote, RegoRules, RenewalFacts
 from wallet.wording import long_date
@@ -112,13 +112,14 @@ class VehicleService:
         if total != total_cents:
             raise AmountChanged(f"The renewal costs {total} cents now.", owed_cents=total)
         description = f"Registration {vehicle.plate}, {term_months} months"
-        return Order(
-            vehicle.agency_id, "registration", vehicle.id, total, description, {"term_months": term_months}
-        )
+        # The expiry it was checked from, so that settling can tell whether the agency moved it meanwhile.
+        details = {"term_months": term_months, "expiry": vehicle.expiry.isoformat()}
+        return Order(vehicle.agency_id, "registration", vehicle.id, total, description, details)
 
     def settle(self, payment: Payment) -> None:
         """A captured renewal: the expiry moves by the term, once per payment. Raises
-        RegistrationNotCurrent if the registration was suspended or cancelled since the renewal was paid."""
+        RegistrationNotCurrent if the registration was suspended or cancelled since the renewal was paid,
+        RegistrationChanged if its expiry was moved."""
         vehicle = self.session.scalars(
             select(Vehicle).where(Vehicle.id == payment.subject_id).with_for_update()
         ).one()
@@ -127,11 +128,9 @@ class VehicleService:
             is not None
         ):
             return
-        # A charge can stay pending for days; the agency may act meanwhile. Refusing here (not at the order
-        # alone) is what makes the payments engine refund it rather than extend a dead registration.
-        if vehicle.status != "current":
-            raise RegistrationNotCurrent(f"The registration of {vehicle.plate} is {vehicle.status}.")
-        term = int((payment.details or {})["term_months"])
+        details = payment.details or {}
+        self._still_as_ordered(vehicle, details)
+        term = int(details["term_months"])
         _, last = rules.renewal_period(vehicle.expiry, term)
         self.session.add(
             Renewal(
@@ -158,6 +157,20 @@ class VehicleService:
             "Registration renewed",
             f"{vehicle.plate} is registered to {long_date(last)}. Receipt {payment.receipt_number}.",
         )
+
+    def _still_as_ordered(self, vehicle: Vehicle, details: dict[str, Any]) -> None:
+        """Raises RegistrationNotCurrent or RegistrationChanged if the agency suspended, cancelled or moved
+        the registration since the renewal was ordered. A charge can stay pending for days; refusing here
+        (not at the order alone) is what makes the payments engine refund it rather than apply it."""
+        if vehicle.status != "current":
+            raise RegistrationNotCurrent(f"The registration of {vehicle.plate} is {vehicle.status}.")
+        # Absent from payments opened before the order recorded it: those settle as they always did.
+        ordered_from = details.get("expiry")
+        if ordered_from is not None and ordered_from != vehicle.expiry.isoformat():
+            raise RegistrationChanged(
+                f"The registration of {vehicle.plate} now expires on {long_date(vehicle.expiry)}, "
+                f"not on {long_date(date.fromisoformat(ordered_from))} as when the renewal was paid for."
+            )
 
     # --- the public check and reminders ----------------------------------------------------------------
 

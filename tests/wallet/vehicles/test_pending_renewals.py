@@ -53,3 +53,16 @@ def test_a_renewal_captured_after_the_registration_was_cancelled_is_refunded_not
     assert outcome(rt, payment, car) == ("refund_due", "registration_not_current", status, "2026-12-20")
     assert run_jobs(rt, pusher=LogPusher()).refunds == 1
     assert outcome(rt, payment, car)[0] == "refunded"
+
+
+def test_a_renewal_captured_after_the_agency_moved_the_expiry_is_refunded_not_added_to_it(
+    client, rt, transport, car, driver
+):
+    payment = pending_renewal(client, driver, car)  # quoted and checked from the expiry 20 December 2026
+    change(client, transport, car, expiry="2027-12-20")  # renewed at a service centre meanwhile, say
+
+    capture(client, rt, payment)
+
+    # Before, the term went on top of the new expiry, to 2028-12-20: a period nobody checked (the green slip
+    # ends on 2027-12-20) and paid for twice.
+    assert outcome(rt, payment, car) == ("refund_due", "registration_changed", "current", "2027-12-20")
