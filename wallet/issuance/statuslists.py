@@ -32,6 +32,9 @@ FILL_LIMIT = LIST_SIZE // 2
 MAX_DRAWS = 32
 TOKEN_TTL = timedelta(minutes=15)  # how long verifiers may cache a list
 TOKEN_LIFETIME = timedelta(hours=24)
+# The list number column is an Integer: 32 bits on PostgreSQL, 64 on SQLite. A bound value past either
+# fails the query rather than matching nothing, so a larger number (from a URL) is not looked up at all.
+MAX_LIST_NUMBER = 2**31 - 1
 STATE_CODES = {"valid": Status.VALID, "revoked": Status.INVALID, "suspended": Status.SUSPENDED}
 
 
@@ -211,6 +214,9 @@ class StatusLists:
         return statuses
 
     def find(self, agency_id: uuid.UUID, number: int) -> StatusListRecord | None:
+        """The agency's list ``number``, or None; also None for a number no list can have."""
+        if not 0 <= number <= MAX_LIST_NUMBER:
+            return None
         return self.session.scalar(
             select(StatusListRecord).where(
                 StatusListRecord.agency_id == agency_id, StatusListRecord.number == number

@@ -150,3 +150,17 @@ def test_an_unknown_list_is_not_found(client, rt, reference):
     assert client.get("/issuers/transport/status/0").status_code == 404
     assert client.get(f"/issuers/seniors/status/{number}").status_code == 404
     assert client.get(f"/issuers/nobody/status/{number}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["2147483648", "99999999999999999999999"],
+    ids=["past-postgresql-integer", "past-sqlite-integer"],
+)
+def test_a_list_number_past_the_columns_range_is_not_found(client, reference, number):
+    """Was a 500: the number went into the query and overflowed the database's integer."""
+    response = client.get(f"/issuers/transport/status/{number}")
+
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.json["code"] == "not_found"
