@@ -12,10 +12,11 @@ import pytest
 
 from keys import jwk_thumbprint
 from tests.factories import PASSWORD, TEST_ACTOR, agency_client, agency_token, bearer
+from tests.holder.scripted import FailingCredentialRequest
 from tests.samples import LICENCE
 from tests.wallet.issuance.conftest import FlaskTransport
 from wallet.holder.app import AppApiError, AppClient, Declarations, Refused
-from wallet.holder.oid4vci import DeviceKey, HolderClient
+from wallet.holder.oid4vci import DeviceKey, HolderClient, IssuanceFailed
 from wallet.holder.store import CredentialStore
 from wallet.holder.transport import Reply
 from wallet.issuance.reissue import Reissuer
@@ -378,11 +379,8 @@ def test_renew_fetches_a_copy_due_after_a_record_change(alex, linked, holder, cl
     assert not any(e["refresh_due"] for e in current)
 
 
-def test_renew_collects_the_copies_reissued_after_a_key_compromise(alex, linked, holder, rt):
-    store = CredentialStore(b"passphrase")
-    phone = store.new_device_key()
-    alex.register_device(phone, "Alex's phone")
-    alex.renew(holder, [phone], store=store)
+def reissue_after_key_compromise(rt) -> None:
+    """Revoke the transport issuer's key and re-issue its credentials: copies pending for the phones."""
     old_kid = rt.keystore.active("issuer:transport").kid
     rt.keystore.revoke("issuer:transport", old_kid, now=rt.clock.now())
     with rt.db.session() as session:
@@ -390,9 +388,32 @@ def test_renew_collects_the_copies_reissued_after_a_key_compromise(alex, linked,
         Reissuer(rt.issuance(session)).batch(agency, old_kid, size=10, actor=TEST_ACTOR)
         session.commit()
 
+
+def test_renew_collects_the_copies_reissued_after_a_key_compromise(alex, linked, holder, rt):
+    store = CredentialStore(b"passphrase")
+    phone = store.new_device_key()
+    alex.register_device(phone, "Alex's phone")
+    alex.renew(holder, [phone], store=store)
+    reissue_after_key_compromise(rt)
+
     renewal = alex.renew(holder, [phone], store=store)
 
     assert renewal.types() == ["driver_licence", "proof_of_age"]  # both collected, nothing issued anew
     assert renewal.received == []
     assert len(store.credentials()) == 4
     assert not any(e["pending_copy"] for e in alex.credentials())
+
+
+def test_renew_keeps_the_collected_copies_when_a_later_request_fails(alex, linked, holder, rt, client, clock):
+    store = CredentialStore(b"passphrase")
+    phone = store.new_device_key()
+    alex.register_device(phone, "Alex's phone")
+    alex.renew(holder, [phone], store=store)
+    reissue_after_key_compromise(rt)
+    failing = FailingCredentialRequest(FlaskTransport(client), nth=1)  # photo_card, asked after collecting
+
+    with pytest.raises(IssuanceFailed, match="503"):
+        alex.renew(HolderClient(failing, clock=lambda: clock.now().timestamp()), [phone], store=store)
+
+    assert not any(e["pending_copy"] for e in alex.credentials())  # the service holds them no longer
+    assert len(store.credentials()) == 4

@@ -9,32 +9,13 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.factories import agency_client, agency_token, bearer
-from tests.samples import LICENCE
+from tests.holder.scripted import FailingCredentialRequest
 from tests.wallet.issuance.conftest import FlaskTransport
 from wallet.holder import cli
 from wallet.holder.oid4vci import HolderClient
 from wallet.holder.store import CredentialStore
 
 PASSPHRASE = "cli-accept-passphrase"
-TRANSPORT_SCOPES = ("people:read", "people:write", "credentials:issue")
-
-
-@pytest.fixture
-def offer(rt, client) -> dict[str, Any]:
-    """A driver licence offer of the transport agency: its ``credential_offer_uri`` and ``tx_code``."""
-    rt.keystore.ensure_active("issuer:transport", now=rt.clock.now())
-    token = agency_token(client, agency_client(rt, "transport", TRANSPORT_SCOPES))
-    person = {k: LICENCE[k] for k in ("given_name", "family_name", "birthdate")}
-    created = client.post("/v1/agency/people", json={"agency_ref": "P-1", **person}, headers=bearer(token))
-    assert created.status_code == 201, created.json
-    authorised = client.post(
-        f"/v1/agency/people/{created.json['id']}/authorisations",
-        json={"credential_type": "driver_licence", "claims": LICENCE},
-        headers=bearer(token),
-    )
-    assert authorised.status_code == 201, authorised.json
-    return dict(authorised.json)
 
 
 @pytest.fixture(autouse=True)
@@ -79,3 +60,16 @@ def test_accept_into_an_unwritable_store_fails_before_the_offer_is_redeemed(offe
     assert refused.exit_code == 2
     assert "cannot write the credential store" in refused.output
     assert retried.exit_code == 0, retried.output  # the one-time code was not spent by the failed run
+
+
+def test_accept_saves_what_arrived_before_a_later_request_failed(offer, tmp_path, monkeypatch, client):
+    failing = FailingCredentialRequest(FlaskTransport(client), nth=2)  # the offer's second configuration
+    monkeypatch.setattr(cli, "UrllibTransport", lambda: failing)
+    path = tmp_path / "store.json"
+
+    result = _accept(offer, "--store", str(path))
+
+    assert result.exit_code == 2
+    assert "credential failed: 503" in result.output
+    kept = CredentialStore.load(path, PASSPHRASE.encode()).credentials()
+    assert [c.credential_type for c in kept] == ["driver_licence"]

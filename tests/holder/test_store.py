@@ -8,7 +8,9 @@ import stat
 import pytest
 
 from tests.holder.credentials import NOW, mint_credential, verifier_for
-from wallet.holder.oid4vci import DeviceKey, Received
+from tests.holder.scripted import FailingCredentialRequest
+from tests.wallet.issuance.conftest import FlaskTransport
+from wallet.holder.oid4vci import DeviceKey, HolderClient, IssuanceFailed, Received
 from wallet.holder.present import present, venue
 from wallet.holder.store import CredentialStore, StoreError
 
@@ -51,6 +53,18 @@ def test_received_batches_are_kept_by_configuration_id(store, issuer_key):
     store.add_received(Received("driver_licence", credentials))
 
     assert [c.credential.text for c in store.credentials("driver_licence")] == credentials
+
+
+def test_accept_offer_keeps_the_first_configuration_when_the_second_request_fails(
+    store, offer, client, clock
+):
+    failing = FailingCredentialRequest(FlaskTransport(client), nth=2)
+    holder = HolderClient(failing, clock=lambda: clock.now().timestamp())
+
+    with pytest.raises(IssuanceFailed, match="503"):
+        store.accept_offer(holder, offer["credential_offer_uri"], offer["tx_code"])
+
+    assert [c.credential_type for c in store.credentials()] == ["driver_licence"]
 
 
 def test_pick_returns_the_newest_unexpired_credential_and_its_key(store, issuer_key):

@@ -271,14 +271,16 @@ class AppClient:
         every device that needs it in the same batch) each credential that is due for refresh on a device,
         or that the account's wallet or linked records give and a device does not hold yet. The wallet
         knows what a device holds only once it is registered: an unregistered one is asked everything.
+        Each credential is kept in ``store`` as it arrives (the service no longer holds a collected copy),
+        so a later failure loses none of them.
         Raises AppApiError, IssuanceFailed (anything but a refusal, which is noted in ``Renewal.refused``).
         """
         entries = self.credentials()
         ours = self._registered(devices)
-        renewal = Renewal(collected=self._collect_pending(entries, ours))
+        renewal = Renewal()
+        self._collect_pending(entries, ours, renewal, store)
         wanted = _wanted(self._issuers(holder, entries), entries, devices, ours)
-        self._request_all(holder, wanted, renewal)
-        _keep_in(store, [*renewal.collected, *renewal.received])
+        self._request_all(holder, wanted, renewal, store)
         return renewal
 
     def _registered(self, devices: Sequence[DeviceKey]) -> dict[str, DeviceKey]:
@@ -290,12 +292,18 @@ class AppClient:
             if d.get("key_thumbprint") in by_thumbprint
         }
 
-    def _collect_pending(self, entries: list[Json], ours: Mapping[str, DeviceKey]) -> list[Received]:
-        return [
-            Received(str(entry["type"]), [self.collect_pending_copy(str(entry["id"]))])
-            for entry in entries
-            if entry.get("pending_copy") and _device_id(entry) in ours
-        ]
+    def _collect_pending(
+        self,
+        entries: list[Json],
+        ours: Mapping[str, DeviceKey],
+        renewal: Renewal,
+        store: CredentialStore | None,
+    ) -> None:
+        for entry in entries:
+            if entry.get("pending_copy") and _device_id(entry) in ours:
+                copy = Received(str(entry["type"]), [self.collect_pending_copy(str(entry["id"]))])
+                _keep_in(store, [copy])
+                renewal.collected.append(copy)
 
     def _issuers(self, holder: HolderClient, entries: list[Json]) -> list[_Issuer]:
         """The issuers of the wallet's credentials and of the account's linked records. The account may ask
@@ -313,16 +321,22 @@ class AppClient:
             issuers.append(_Issuer(issuer_id, metadata, asked))
         return issuers
 
-    def _request_all(self, holder: HolderClient, wanted: list[_Wanted], renewal: Renewal) -> None:
+    def _request_all(
+        self, holder: HolderClient, wanted: list[_Wanted], renewal: Renewal, store: CredentialStore | None
+    ) -> None:
         """Request each; what was refused is asked once more after the rest, when the rest got something:
         a companion is only issued to a key that already holds its licence."""
-        refused = self._request_each(holder, wanted, renewal)
+        refused = self._request_each(holder, wanted, renewal, store)
         if refused and len(refused) < len(wanted):
-            refused = self._request_each(holder, [w for w, _ in refused], renewal)
+            refused = self._request_each(holder, [w for w, _ in refused], renewal, store)
         renewal.refused.extend(Refused(w.issuer.id, w.configuration_id, error) for w, error in refused)
 
     def _request_each(
-        self, holder: HolderClient, wanted: Iterable[_Wanted], renewal: Renewal
+        self,
+        holder: HolderClient,
+        wanted: Iterable[_Wanted],
+        renewal: Renewal,
+        store: CredentialStore | None,
     ) -> list[tuple[_Wanted, str]]:
         refused: list[tuple[_Wanted, str]] = []
         for want in wanted:
@@ -333,6 +347,7 @@ class AppClient:
                     raise
                 refused.append((want, e.error))
             else:
+                _keep_in(store, [received])
                 renewal.received.append(received)
         return refused
 

@@ -63,8 +63,10 @@ def accept(offer_uri: str, tx_code: str, keys: int, store_path: Path | None) -> 
         # The offer's code works once and the credentials are bound to keys only this store holds: prove the
         # store can be written before spending the code, so a failed save cannot lose them.
         store.save(path)
-        kept = store.accept_offer(HolderClient(UrllibTransport()), offer_uri, tx_code, keys=keys)
-        store.save(path)
+        try:
+            kept = store.accept_offer(HolderClient(UrllibTransport()), offer_uri, tx_code, keys=keys)
+        finally:
+            store.save(path)  # also when a later request failed: what arrived before it exists only here
     except (StoreError, IssuanceFailed, ValueError, OSError) as e:  # ValueError: a bad offer URI
         raise HolderCliError(str(e)) from e
     for stored in kept:

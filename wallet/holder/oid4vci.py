@@ -114,15 +114,29 @@ class HolderClient:
         issued = self._ok("credential", reply)["credentials"]
         return Received(configuration_id, [entry["credential"] for entry in issued])
 
-    def accept_offer(self, uri: str, tx_code: str, devices: Sequence[DeviceKey]) -> list[Received]:
-        """Run the whole flow for every credential the offer lists, each bound to every device key."""
+    def accept_offer(
+        self,
+        uri: str,
+        tx_code: str,
+        devices: Sequence[DeviceKey],
+        *,
+        keep: Callable[[Received], object] | None = None,
+    ) -> list[Received]:
+        """Run the whole flow for every credential the offer lists, each bound to every device key.
+
+        ``keep`` is given each batch as soon as it arrives: the offer's code is spent by then, so when a
+        later request fails (IssuanceFailed) the batches before it exist nowhere else.
+        """
         offer = parse_offer(uri)
         metadata = self.metadata(offer["credential_issuer"])
         token = self.redeem(offer, tx_code)
-        return [
-            self.request_credentials(metadata, token, configuration_id, devices)
-            for configuration_id in offer["credential_configuration_ids"]
-        ]
+        received: list[Received] = []
+        for configuration_id in offer["credential_configuration_ids"]:
+            batch = self.request_credentials(metadata, token, configuration_id, devices)
+            if keep is not None:
+                keep(batch)
+            received.append(batch)
+        return received
 
     def _proof(self, device: DeviceKey, issuer: str, nonce: str) -> str:
         return device.proof(issuer=issuer, nonce=nonce, now=int(self.clock()))

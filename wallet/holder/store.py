@@ -82,14 +82,13 @@ class CredentialStore:
     ) -> list[StoredCredential]:
         """Run an offer's OpenID4VCI flow with ``keys`` new device keys and keep what is issued.
 
-        Raises IssuanceFailed (from the client) or StoreError.
+        Each batch is kept as it arrives, so when a later request fails what came before stays in the store
+        (save it still). Raises IssuanceFailed (from the client) or StoreError.
         """
         devices = [self.new_device_key() for _ in range(keys)]
-        return [
-            kept
-            for received in client.accept_offer(uri, tx_code, devices)
-            for kept in self.add_received(received)
-        ]
+        kept: list[StoredCredential] = []
+        client.accept_offer(uri, tx_code, devices, keep=lambda batch: kept.extend(self.add_received(batch)))
+        return kept
 
     def credentials(self, credential_type: str | None = None) -> list[StoredCredential]:
         return [c for c in self._credentials if credential_type in (None, c.credential_type)]
