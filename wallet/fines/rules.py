@@ -206,6 +206,14 @@ def step_fee(event: FineEvent, rules: FineRules, *, age: int) -> Fee | None:
     return None
 
 
+def resumed_deadline(deadline: date, held_since: date, today: date) -> date:
+    """The deadline after a review held the clock from ``held_since`` to ``today``: the days on hold added.
+    A deadline with no days left in the calendar stays where it is rather than overflow."""
+    if date.max - deadline <= today - held_since:
+        return date.max
+    return deadline + (today - held_since)
+
+
 def next_deadline(event: FineEvent, today: date, rules: FineRules) -> date | None:
     """The new pay-by date after a deadline step; None once enforcement has begun (no deadline left)."""
     if event is E.REMIND:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -13,6 +13,9 @@ from wallet.fines.rules import FineState
 from wallet.vehicles.schemas import LICENCE_NUMBER, PLATE, Plate
 
 MAX_IMAGES = 3
+# A notice is due weeks after it is issued (21 days in NSW), and issued within months of the offence; a due
+# date further off is a mistake in the agency's data, and would keep the fine out of the statutory sequence.
+MAX_DUE_AFTER_OFFENCE = timedelta(days=366)
 MAX_IMAGE_BYTES = 512 * 1024
 IMAGE_TYPES = ("image/jpeg", "image/png")
 REVIEW_CATEGORIES = ("not_the_driver", "emergency", "signage_unclear", "medical", "other")
@@ -81,9 +84,15 @@ class NoticeSchema(ma.Schema):
             raise ma.ValidationError("Send either licence_number or plate.", "licence_number")
 
     @ma.validates_schema
-    def _due_after_offence(self, notice: dict[str, Any], **kwargs: Any) -> None:
-        if notice["due_date"] < notice["offence_at"].date():
+    def _due_soon_after_offence(self, notice: dict[str, Any], **kwargs: Any) -> None:
+        # Dates subtracted, never added: any two dates have a difference, but a date plus days may not exist.
+        days_after = notice["due_date"] - notice["offence_at"].date()
+        if days_after < timedelta(0):
             raise ma.ValidationError("must not be before the offence", "due_date")
+        if days_after > MAX_DUE_AFTER_OFFENCE:
+            raise ma.ValidationError(
+                f"must not be more than {MAX_DUE_AFTER_OFFENCE.days} days after the offence", "due_date"
+            )
 
 
 class FeeSchema(ma.Schema):

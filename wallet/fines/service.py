@@ -193,7 +193,7 @@ class FineService:
         if fine.state != FineState.UNDER_REVIEW:
             raise FineActionRefused(f"The fine is {fine.state.replace('_', ' ')}, not under review.")
         if event is FineEvent.UPHOLD and fine.deadline is not None and fine.held_since is not None:
-            fine.deadline += self.today - fine.held_since
+            fine.deadline = rules.resumed_deadline(fine.deadline, fine.held_since, self.today)
         fine.review = {
             **(fine.review or {}),
             "decision": decision,

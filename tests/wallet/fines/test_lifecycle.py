@@ -4,13 +4,15 @@ hold the clock; nominations move the fine; every route checks whose fine it is."
 from __future__ import annotations
 
 import uuid
+from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from tests.factories import agency_token, bearer
 from tests.samples import LICENCE
 from tests.wallet.fines.conftest import lodged, make_driver, pay, travel
 from wallet.demerits.models import Sanction
+from wallet.fines.models import Fine
 from wallet.issuance.models import CredentialAuthorisation
 from wallet.jobs import run_jobs
 from wallet.payments.models import Payment
@@ -402,4 +404,30 @@ def test_a_second_review_after_a_decision_is_refused_and_the_deadline_stays(clie
         "issued",
         fine["pay_by"],
         "uphold",
+    )
+
+
+def test_upholding_a_review_of_a_fine_due_on_the_last_day_of_the_calendar_is_not_a_500(
+    client, rt, clock, transport, transport_client, driver
+):
+    fine = lodged(client, transport)
+    with rt.db.session() as session, session.begin():  # lodged before lodging bounded the due date
+        session.execute(
+            update(Fine).where(Fine.id == uuid.UUID(fine["id"])).values(due_date=date.max, deadline=date.max)
+        )
+    client.post(
+        f"/v1/fines/{fine['id']}/review", json={"category": "other", "text": "x"}, headers=driver.auth
+    )
+    travel(client, clock, "2026-11-30", driver)  # days on hold, to add to a deadline with no room left
+
+    decided = client.post(
+        f"/v1/agency/fines/{fine['id']}/review-decision",
+        json={"decision": "uphold", "explanation": "The photo is clear."},
+        headers=bearer(agency_token(client, transport_client)),
+    )
+
+    assert (decided.status_code, decided.json["state"], decided.json["pay_by"]) == (
+        200,
+        "issued",
+        "9999-12-31",
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+import pytest
+
 from tests.factories import agency_client, agency_token, bearer
 from tests.wallet.fines.conftest import NOTICE, lodge, lodged
 
@@ -69,6 +71,21 @@ def test_a_due_date_before_the_offence_is_refused(client, transport, driver):
         422,
         {"due_date": ["must not be before the offence"]},
     )
+
+
+@pytest.mark.parametrize("due_date", ["2027-11-12", "9999-12-31"])
+def test_a_due_date_more_than_a_year_after_the_offence_is_refused(client, transport, driver, due_date):
+    response = lodge(client, transport, due_date=due_date)
+
+    assert (response.status_code, response.json["code"], response.json["errors"]["json"]) == (
+        422,
+        "validation_failed",
+        {"due_date": ["must not be more than 366 days after the offence"]},
+    )
+
+
+def test_a_due_date_366_days_after_the_offence_is_accepted(client, transport, driver):
+    assert lodge(client, transport, due_date="2027-11-11").status_code == 201
 
 
 def test_lodging_needs_the_fines_write_scope(rt, client, driver):
