@@ -3,7 +3,9 @@ no failure costs the holder a credential or the offer's one-time code."""
 
 from __future__ import annotations
 
+import json
 import stat
+import urllib.parse
 from typing import Any
 
 import pytest
@@ -16,6 +18,12 @@ from wallet.holder.oid4vci import HolderClient
 from wallet.holder.store import CredentialStore
 
 PASSPHRASE = "cli-accept-passphrase"
+PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+GOOD_OFFER = {
+    "credential_issuer": "https://wallet.example.gov/issuers/transport",
+    "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": "code"}},
+    "credential_configuration_ids": ["driver_licence"],
+}
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +81,42 @@ def test_accept_saves_what_arrived_before_a_later_request_failed(offer, tmp_path
     assert "credential failed: 503" in result.output
     kept = CredentialStore.load(path, PASSPHRASE.encode()).credentials()
     assert [c.credential_type for c in kept] == ["driver_licence"]
+
+
+@pytest.mark.parametrize(
+    ("offer_json", "message"),
+    [
+        ("{", "not JSON"),
+        ("[1]", "not a JSON object"),
+        ("{}", "credential_issuer"),
+        (json.dumps({**GOOD_OFFER, "credential_issuer": 7}), "credential_issuer"),
+        (json.dumps({**GOOD_OFFER, "credential_issuer": "ftp://wallet.example.gov"}), "credential_issuer"),
+        (json.dumps({**GOOD_OFFER, "grants": []}), "pre-authorized code grant"),
+        (json.dumps({**GOOD_OFFER, "grants": {}}), "pre-authorized code grant"),
+        (json.dumps({**GOOD_OFFER, "grants": {PRE_AUTHORIZED_GRANT: {"pre-authorized_code": 1}}}), "grant"),
+        (json.dumps({**GOOD_OFFER, "credential_configuration_ids": []}), "credential_configuration_ids"),
+        (json.dumps({**GOOD_OFFER, "credential_configuration_ids": "driver_licence"}), "configuration_ids"),
+        (json.dumps({**GOOD_OFFER, "credential_configuration_ids": [1]}), "credential_configuration_ids"),
+    ],
+    ids=[
+        "not-json",
+        "a-list",
+        "empty-object",
+        "issuer-a-number",
+        "issuer-not-http",
+        "grants-a-list",
+        "no-pre-authorized-grant",
+        "code-a-number",
+        "no-configurations",
+        "configurations-a-string",
+        "configuration-a-number",
+    ],
+)
+def test_a_malformed_offer_exits_2_with_a_message(tmp_path, offer_json, message):
+    uri = f"openid-credential-offer://?credential_offer={urllib.parse.quote(offer_json)}"
+
+    result = _accept({"credential_offer_uri": uri, "tx_code": "123456"}, "--store", str(tmp_path / "s.json"))
+
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output

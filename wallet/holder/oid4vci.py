@@ -71,8 +71,36 @@ def parse_offer(uri: str) -> dict[str, Any]:
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(uri).query)
     if "credential_offer" not in query:
         raise ValueError("the offer is not carried by value")
-    offer: dict[str, Any] = json.loads(query["credential_offer"][0])
+    try:
+        offer = json.loads(query["credential_offer"][0])
+    except ValueError as e:
+        raise ValueError(f"the credential offer is not JSON: {e}") from e
+    return _checked(offer)
+
+
+def _checked(offer: Any) -> dict[str, Any]:
+    """``offer``, when it has what the pre-authorized code flow reads from it. Raises ValueError."""
+    if not isinstance(offer, dict):
+        raise ValueError("the credential offer is not a JSON object")
+    issuer = offer.get("credential_issuer")
+    if not isinstance(issuer, str) or not _is_http_url(issuer):
+        raise ValueError("the credential offer's credential_issuer is not an https or http URL")
+    grants = offer.get("grants")
+    grant = grants.get(PRE_AUTHORIZED_GRANT) if isinstance(grants, dict) else None
+    if not isinstance(grant, dict) or not isinstance(grant.get("pre-authorized_code"), str):
+        raise ValueError("the credential offer has no pre-authorized code grant")
+    ids = offer.get("credential_configuration_ids")
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+        raise ValueError("the credential offer's credential_configuration_ids is not a list of names")
     return offer
+
+
+def _is_http_url(value: str) -> bool:
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:  # such as a malformed IPv6 host
+        return False
+    return parts.scheme in ("https", "http") and bool(parts.netloc)
 
 
 class HolderClient:
