@@ -47,6 +47,10 @@ class Settings:
     login_limit_address: str = "30/minute;300/hour"
     link_limit_account: str = "10/hour;30/day"
     rego_check_limit: str = "30/minute;300/hour"  # per client address, for the public registration check
+    # Per client address, for the OID4VCI nonce endpoints: open to anyone, and each nonce is a row until the
+    # purge job. An app takes one nonce per credential request, so twice the log-in budget per address still
+    # serves many citizens behind one address (a service centre's Wi-Fi, carrier NAT).
+    nonce_limit: str = "60/minute;600/hour"
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -145,7 +149,14 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}PAYMENT_WEBHOOK_SECRET must be at least 32 characters")
     if len(settings.key_passphrase) < 16:
         raise ConfigError(f"{PREFIX}KEY_PASSPHRASE must be at least 16 characters")
-    for name in ("login_limit_account", "login_limit_address", "link_limit_account", "rego_check_limit"):
+    limits = (
+        "login_limit_account",
+        "login_limit_address",
+        "link_limit_account",
+        "rego_check_limit",
+        "nonce_limit",
+    )
+    for name in limits:
         try:
             parse_rules(getattr(settings, name))
         except ValueError:

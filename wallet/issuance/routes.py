@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, json
+from flask import Response, json, request
 
 from issuers.catalog import CATALOG
 from keys import KeyStoreError
@@ -17,7 +17,7 @@ from wallet.agencies.models import Agency
 from wallet.auth.guards import authenticate_citizen, bearer_token, caller_actor, public
 from wallet.auth.tokens import InvalidAccessToken
 from wallet.db import request_session
-from wallet.errors import NotFound, Unauthenticated
+from wallet.errors import NotFound, RateLimited, Unauthenticated
 from wallet.http import Blueprint
 from wallet.issuance import metadata
 from wallet.issuance.errors import (
@@ -38,6 +38,7 @@ from wallet.issuance.schemas import (
 )
 from wallet.issuance.service import issuer_keys, issuer_url
 from wallet.issuance.statuslists import TOKEN_TTL
+from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 blp = Blueprint("oid4vci", __name__, description="OpenID4VCI credential issuers (one per agency)")
@@ -117,11 +118,27 @@ def type_metadata(name: str) -> Response:
 @blp.operation("getNonce")
 @public(blp)
 @blp.response(200, NonceSchema)
-@blp.problems(404)
+@blp.problems(404, 429)
 def nonce(slug: str) -> dict[str, str]:
-    """A fresh c_nonce for key proofs (single use, a few minutes)"""
+    """A fresh c_nonce for key proofs (single use, a few minutes)
+
+    Limited per client address; past the limit the answer is 429 with Retry-After.
+    """
+    _limit_nonces()
     _agency(slug)
     return {"c_nonce": runtime().offers(request_session()).new_nonce()}
+
+
+def _limit_nonces() -> None:
+    """The endpoint is open to anyone and every nonce is a row until the purge job: without a limit, one
+    caller could grow the table at will."""
+    rt = runtime()
+    rules = parse_rules(rt.settings.nonce_limit)
+    address = request.remote_addr or "unknown"
+    wait = rt.limiter.retry_after(rules, "nonce", address)
+    if wait:
+        raise RateLimited(wait, "Too many nonce requests; try again later.")
+    rt.limiter.hit(rules, "nonce", address)
 
 
 @blp.route("/issuers/<slug>/token", methods=["POST"])
