@@ -90,6 +90,18 @@ class JsonTooDeep(AppError):
     title = "The JSON body is nested too deeply"
 
 
+class InvalidField(AppError):
+    """A body field valid on its own but not against what only the service knows (the fee table, the
+    clock): refused in the very shape of a schema failure, naming the field, since to the caller it is one."""
+
+    status = 422
+    code = "validation_failed"
+    title = HTTPStatus(422).phrase
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__("The request does not match the schema.", errors={"json": {field: [message]}})
+
+
 # Stable codes for the HTTP-level failures that Werkzeug and flask-smorest raise.
 _HTTP_CODES = {
     400: "bad_request",

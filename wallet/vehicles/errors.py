@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from http import HTTPStatus
-
 from wallet.errors import AppError
 
 
@@ -30,18 +28,6 @@ class RegistrationNotCurrent(AppError):
     status = 409
     code = "registration_not_current"
     title = "The registration is no longer current"
-
-
-class OutsideFeeTable(AppError):
-    """A vehicle the fee table has no band for. Valid field by field, so the request schema lets it through;
-    refused in the shape of a request validation failure all the same, naming the field, because it is one."""
-
-    status = 422
-    code = "validation_failed"
-    title = HTTPStatus(422).phrase
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__("The request does not match the fee table.", errors={"json": {field: [message]}})
 
 
 class NotQuotable(AppError):

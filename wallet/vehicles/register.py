@@ -13,10 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from wallet.agencies.models import Person
 from wallet.audit.service import Actor
 from wallet.db import new_id
-from wallet.errors import NotFound
+from wallet.errors import InvalidField, NotFound
 from wallet.links.service import licence_holder
 from wallet.vehicles import rules
-from wallet.vehicles.errors import OutsideFeeTable, UnknownOperator, VehicleExists
+from wallet.vehicles.errors import UnknownOperator, VehicleExists
 from wallet.vehicles.models import CtpPolicy, SafetyInspection, Vehicle
 from wallet.vehicles.service import VehicleService
 
@@ -123,9 +123,9 @@ class VehicleRegister:
         heaviest = rules.heaviest_tare_kg(vehicle_type, self.vehicles.rules)
         if heaviest is None:
             message = f"No {self.vehicles.rules.region} registration fees for a {vehicle_type}."
-            raise OutsideFeeTable("vehicle_type", message)
+            raise InvalidField("vehicle_type", message)
         if tare_kg > heaviest:
-            raise OutsideFeeTable("tare_kg", f"At most {heaviest} kg for a {vehicle_type}.")
+            raise InvalidField("tare_kg", f"At most {heaviest} kg for a {vehicle_type}.")
 
     def _holder(self, licence_number: str) -> Person:
         holder = licence_holder(self.vehicles.session, licence_number)
