@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from wallet.clock import Clock
 from wallet.db import new_id
 from wallet.demerits.service import DemeritService
 from wallet.digests import digest
-from wallet.errors import NotFound
+from wallet.errors import InvalidField, NotFound
 from wallet.fines import rules
 from wallet.fines.errors import (
     FineActionRefused,
@@ -36,6 +36,9 @@ from wallet.payments.service import Order, in_flight
 from wallet.payments.upkeep import mark_refunds_due
 from wallet.vehicles.models import Vehicle
 from wallet.wording import long_date
+
+# How far an agency's clock may run ahead of ours before an offence it reports counts as in the future.
+OFFENCE_CLOCK_SKEW = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +76,14 @@ class FineService:
         return self.rules.today(self.clock.now())
 
     def lodge(self, agency_id: uuid.UUID, notice: Notice, *, actor: Actor) -> tuple[Fine, bool]:
-        """Lodge a notice; the same notice again is not a second fine. Returns (fine, created)."""
+        """Lodge a notice; the same notice again is not a second fine. Returns (fine, created).
+
+        Raises InvalidField for an offence after now, NoticeNumberTaken, UnknownLicence or UnknownPlate.
+        """
+        # A notice is of an offence that happened; one dated ahead would also run every date worked out
+        # from it (demerit periods, deadlines) toward the end of the calendar.
+        if notice.offence_at > self.clock.now() + OFFENCE_CLOCK_SKEW:
+            raise InvalidField("offence_at", "must not be in the future")
         earlier = self._lodged(agency_id, notice)
         if earlier is not None:
             return earlier, False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from datetime import timedelta
 
 import pytest
 
@@ -86,6 +87,26 @@ def test_a_due_date_more_than_a_year_after_the_offence_is_refused(client, transp
 
 def test_a_due_date_366_days_after_the_offence_is_accepted(client, transport, driver):
     assert lodge(client, transport, due_date="2027-11-11").status_code == 201
+
+
+def test_an_offence_dated_after_now_is_refused_and_lodges_nothing(client, transport, driver, clock):
+    # An offence in 9999 once lodged, and then made GET /v1/demerits a 500 (its periods ran off the calendar).
+    ahead = (clock.now() + timedelta(hours=1)).isoformat()
+    response = lodge(client, transport, offence_at=ahead, due_date="2026-12-20")
+
+    assert (response.status_code, response.json["code"], response.json["errors"]["json"]) == (
+        422,
+        "validation_failed",
+        {"offence_at": ["must not be in the future"]},
+    )
+    assert client.get("/v1/fines", headers=driver.auth).json == []
+
+
+def test_an_offence_a_moment_after_our_clock_is_accepted(client, transport, driver, clock):
+    # An agency's clock a little ahead of ours is not an offence in the future.
+    ahead = (clock.now() + timedelta(minutes=1)).isoformat()
+
+    assert lodge(client, transport, offence_at=ahead, due_date="2026-12-20").status_code == 201
 
 
 def test_lodging_needs_the_fines_write_scope(rt, client, driver):
