@@ -6,11 +6,15 @@ import json
 import stat
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from tests.holder.credentials import NOW, mint_credential, verifier_for
 from tests.holder.scripted import FailingCredentialRequest
 from tests.wallet.issuance.conftest import FlaskTransport
+from verifier.encoding import b64url_decode
 from wallet.holder.oid4vci import DeviceKey, HolderClient, IssuanceFailed, Received
+from wallet.holder.passphrase import PassphraseKdf
 from wallet.holder.present import present, venue
 from wallet.holder.store import CredentialStore, StoreError
 
@@ -127,9 +131,76 @@ def test_the_file_is_private_and_its_keys_encrypted(saved):
 
     document = json.loads(path.read_text())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert document["version"] == 1
+    assert document["version"] == 2
     [pem] = document["device_keys"]
     assert pem.startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")
+
+
+def test_the_file_records_the_kdf_and_its_parameters(saved):
+    _, path = saved
+
+    document = json.loads(path.read_text())
+
+    kdf = document["kdf"]
+    assert {k: v for k, v in kdf.items() if k != "salt"} == {
+        "name": "argon2id",
+        "time_cost": 3,
+        "memory_kib": 65536,
+        "parallelism": 4,
+    }
+    assert len(b64url_decode(kdf["salt"])) == 16
+    [pem] = document["device_keys"]
+    with pytest.raises(ValueError, match="Incorrect password"):  # not under the passphrase itself
+        serialization.load_pem_private_key(pem.encode(), PASSPHRASE)
+    secret = PassphraseKdf.from_document(kdf).derive(PASSPHRASE)
+    assert isinstance(serialization.load_pem_private_key(pem.encode(), secret), ec.EllipticCurvePrivateKey)
+
+
+def test_a_store_file_asking_for_an_unbounded_kdf_is_refused(saved):
+    _, path = saved
+    document = json.loads(path.read_text())
+    document["kdf"]["memory_kib"] = 2**40
+    path.write_text(json.dumps(document))
+
+    with pytest.raises(StoreError, match="memory_kib"):
+        CredentialStore.load(path, PASSPHRASE)
+
+
+def test_a_version_1_store_opens_and_is_upgraded_on_save(tmp_path, issuer_key):
+    key = ec.generate_private_key(ec.SECP256R1())
+    credential = mint_credential("proof_of_age", DeviceKey(key), issuer_key)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"short"),  # version 1 took any passphrase
+    )
+    path = tmp_path / "store.json"
+    path.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "device_keys": [pem.decode()],
+                "credentials": [{"type": "proof_of_age", "credential": credential}],
+            }
+        )
+    )
+
+    CredentialStore.load(path, b"short").save(path)
+
+    document = json.loads(path.read_text())
+    assert (document["version"], document["kdf"]["name"]) == (2, "argon2id")
+    reopened = CredentialStore.load(path, b"short")
+    assert [c.credential.text for c in reopened.credentials()] == [credential]
+    _, device = reopened.pick("proof_of_age", now=NOW)
+    assert device.jwk == DeviceKey(key).jwk
+
+
+def test_a_short_passphrase_is_refused_for_a_new_store(tmp_path):
+    with pytest.raises(StoreError, match="at least 8 characters"):
+        CredentialStore(b"seven77")
+    with pytest.raises(StoreError, match="at least 8 characters"):
+        CredentialStore.load(tmp_path / "new.json", b"seven77")
+    assert CredentialStore(b"eight888").credentials() == []
 
 
 def test_a_wrong_passphrase_is_refused(saved):
@@ -145,7 +216,7 @@ def test_a_missing_file_is_an_empty_store(tmp_path):
 
 @pytest.mark.parametrize(
     "content",
-    ["not json", "[]", '{"version": 2, "device_keys": [], "credentials": []}', '{"version": 1}', "\udcff"],
+    ["not json", "[]", '{"version": 3, "device_keys": [], "credentials": []}', '{"version": 1}', "\udcff"],
     ids=["not-json", "not-an-object", "other-version", "members-missing", "not-utf8"],
 )
 def test_a_damaged_file_is_a_store_error(tmp_path, content):

@@ -1,8 +1,11 @@
 """The phone's credential store: received SD-JWT VCs and the device keys they are bound to, in one JSON file.
 
 On a phone the device keys stay in the secure element. This reference client keeps each one in the file as an
-encrypted PKCS#8 PEM under the store's passphrase, and writes the file atomically with mode 0600, so a copied
-store file alone presents nothing.
+encrypted PKCS#8 PEM under a secret argon2id derives from the store's passphrase (holder/passphrase.py), and
+writes the file atomically with mode 0600, so a copied store file alone presents nothing.
+
+File versions: 2 records the key derivation (``kdf``: name, salt, parameters). 1, from before, encrypted the
+keys under the passphrase itself; it is still read, and written back as version 2 by the next save.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from keys import jwk_thumbprint
 from keys.fsutil import atomic_write, make_private_dir
 from wallet.holder.oid4vci import DeviceKey, HolderClient, Received
+from wallet.holder.passphrase import PassphraseKdf, check_new_passphrase
 from wallet.holder.present import SdJwtCredential
 
-STORE_VERSION = 1
+STORE_VERSION = 2
+PASSPHRASE_PEM_VERSION = 1  # keys encrypted under the passphrase itself (PBKDF2, 2048 rounds): read only
 
 
 class StoreError(Exception):
@@ -48,9 +53,25 @@ def _int(value: Any) -> int:
 
 class CredentialStore:
     def __init__(self, passphrase: bytes) -> None:
-        if not passphrase:
-            raise StoreError("the credential store needs a passphrase")
+        """A new, empty store. Raises StoreError when the passphrase is too short (MIN_PASSPHRASE_LENGTH)."""
+        try:
+            check_new_passphrase(passphrase)
+        except ValueError as e:
+            raise StoreError(str(e)) from e
+        self._start(passphrase)
+
+    @classmethod
+    def _existing(cls, passphrase: bytes) -> CredentialStore:
+        """A store to read a file into. Its passphrase was chosen under the rules of its day: refusing it now
+        for its length would lock the holder out of their credentials."""
+        store = cls.__new__(cls)
+        store._start(passphrase)
+        return store
+
+    def _start(self, passphrase: bytes) -> None:
         self._passphrase = passphrase
+        self._kdf = PassphraseKdf.new()
+        self._secret: bytes | None = None  # derived once: each derivation costs what a guess costs
         self._keys: dict[str, ec.EllipticCurvePrivateKey] = {}
         self._credentials: list[StoredCredential] = []
 
@@ -112,9 +133,10 @@ class CredentialStore:
 
         Raises StoreError.
         """
-        encryption = serialization.BestAvailableEncryption(self._passphrase)
+        encryption = serialization.BestAvailableEncryption(self._key_secret())
         document = {
             "version": STORE_VERSION,
+            "kdf": self._kdf.document(),
             "device_keys": [
                 key.private_bytes(
                     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
@@ -133,25 +155,42 @@ class CredentialStore:
 
     @classmethod
     def load(cls, path: Path, passphrase: bytes) -> CredentialStore:
-        """The store saved at ``path``; an empty store when there is no file yet. Raises StoreError."""
-        store = cls(passphrase)
+        """The store saved at ``path``; a new, empty store when there is no file yet.
+
+        A version 1 file is read as well; the next save writes it as version 2. Raises StoreError.
+        """
         if not path.exists():
-            return store
+            return cls(passphrase)
+        store = cls._existing(passphrase)
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(document, dict) or document.get("version") != STORE_VERSION:
-                raise StoreError(f"{path} is not a version {STORE_VERSION} credential store")
+            secret = store._secret_for(document, path)
             for pem in document["device_keys"]:
-                store._add_key(pem.encode())
+                store._add_key(pem.encode(), secret)
             for entry in document["credentials"]:
                 store.add(entry["type"], entry["credential"])
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError) as e:
+        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise StoreError(f"cannot read the credential store {path}: {e}") from e
         return store
 
-    def _add_key(self, pem: bytes) -> None:
+    def _secret_for(self, document: Any, path: Path) -> bytes:
+        """What the device keys of ``document`` are encrypted under. Raises StoreError, ValueError."""
+        version = document.get("version") if isinstance(document, dict) else None
+        if version == PASSPHRASE_PEM_VERSION:
+            return self._passphrase  # the store keeps its new KDF, so the next save upgrades the file
+        if version != STORE_VERSION:
+            raise StoreError(f"{path} is not a version {STORE_VERSION} credential store")
+        self._kdf = PassphraseKdf.from_document(document.get("kdf"))
+        return self._key_secret()
+
+    def _key_secret(self) -> bytes:
+        if self._secret is None:
+            self._secret = self._kdf.derive(self._passphrase)
+        return self._secret
+
+    def _add_key(self, pem: bytes, secret: bytes) -> None:
         try:
-            key = serialization.load_pem_private_key(pem, self._passphrase)
+            key = serialization.load_pem_private_key(pem, secret)
         except (ValueError, TypeError) as e:  # cryptography: a wrong passphrase is a ValueError
             raise StoreError("cannot decrypt a device key: wrong passphrase, or a damaged store") from e
         if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
