@@ -106,6 +106,10 @@ def scan_png(png: bytes) -> str:
     """The text of the one QR code in a PNG, read by zxing-cpp directly (not through verifier/image.py).
 
     zxing-cpp may report one code twice (it can lock onto it from two finder-pattern triples), so the texts
-    are compared, as verifier/image.py does."""
-    [text] = {barcode.text for barcode in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))}
+    are compared, as verifier/image.py does; and it reads QR codes only, as that does too: looking for every
+    format, it once in a few runs also found a 4-character Codabar in the QR's modules."""
+    image = Image.open(io.BytesIO(png))
+    [text] = {
+        barcode.text for barcode in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    }
     return text
