@@ -23,10 +23,15 @@ PRE_AUTHORIZED_GRANT = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
 
 
 class IssuanceFailed(Exception):
-    """The issuer refused a step; ``error`` is its OAuth / OpenID4VCI error code."""
+    """The issuer refused a step, or answered it with what the step cannot use (``why``); ``error`` is its
+    OAuth / OpenID4VCI error code, or ``malformed_reply``."""
 
-    def __init__(self, step: str, reply: Reply) -> None:
+    def __init__(self, step: str, reply: Reply, *, why: str | None = None) -> None:
         body = reply.body if isinstance(reply.body, dict) else {}
+        if why is not None:
+            self.error = "malformed_reply"
+            super().__init__(f"{step} failed: the issuer's reply {why}")
+            return
         self.error = str(body.get("error") or body.get("code") or reply.status)
         super().__init__(f"{step} failed: {reply.status} {self.error}: {body.get('detail', '')}")
 
@@ -112,7 +117,14 @@ class HolderClient:
         """Credential Issuer metadata, from the well-known URL OpenID4VCI section 12.2.2 defines."""
         parts = urllib.parse.urlsplit(issuer)
         url = f"{parts.scheme}://{parts.netloc}/.well-known/openid-credential-issuer{parts.path}"
-        return self._ok("metadata", self.http.request("GET", url))
+        reply = self.http.request("GET", url)
+        metadata = self._ok("metadata", reply)
+        for name in ("nonce_endpoint", "credential_endpoint"):
+            _text(metadata, name, "metadata", reply)
+        named = _text(metadata, "credential_issuer", "metadata", reply)
+        if named != issuer:  # OpenID4VCI 12.2.2: the metadata MUST name the issuer it was asked of
+            raise IssuanceFailed("metadata", reply, why=f"names another issuer: {named}")
+        return metadata
 
     def redeem(self, offer: dict[str, Any], tx_code: str) -> str:
         grant = offer["grants"][PRE_AUTHORIZED_GRANT]
@@ -122,12 +134,11 @@ class HolderClient:
             "tx_code": tx_code,
         }
         reply = self.http.request("POST", f"{offer['credential_issuer']}/token", form=form)
-        token: str = self._ok("token", reply)["access_token"]
-        return token
+        return _text(self._ok("token", reply), "access_token", "token", reply)
 
     def nonce(self, metadata: dict[str, Any]) -> str:
-        nonce: str = self._ok("nonce", self.http.request("POST", metadata["nonce_endpoint"]))["c_nonce"]
-        return nonce
+        reply = self.http.request("POST", metadata["nonce_endpoint"])
+        return _text(self._ok("nonce", reply), "c_nonce", "nonce", reply)
 
     def request_credentials(
         self, metadata: dict[str, Any], access_token: str, configuration_id: str, devices: Sequence[DeviceKey]
@@ -139,8 +150,12 @@ class HolderClient:
         }
         headers = {"Authorization": f"Bearer {access_token}"}
         reply = self.http.request("POST", metadata["credential_endpoint"], json_body=body, headers=headers)
-        issued = self._ok("credential", reply)["credentials"]
-        return Received(configuration_id, [entry["credential"] for entry in issued])
+        issued = self._ok("credential", reply).get("credentials")
+        if not isinstance(issued, list) or not issued:
+            raise IssuanceFailed("credential", reply, why="has no credentials")
+        return Received(
+            configuration_id, [_text(entry, "credential", "credential", reply) for entry in issued]
+        )
 
     def accept_offer(
         self,
@@ -174,3 +189,12 @@ class HolderClient:
         if reply.status != 200 or not isinstance(reply.body, dict):
             raise IssuanceFailed(step, reply)
         return reply.body
+
+
+def _text(body: Any, name: str, step: str, reply: Reply) -> str:
+    """The non-empty string ``name`` of a reply's JSON object: a reply without one fails its step, rather than
+    raise a KeyError or TypeError past every caller (the CLI's contract is a message, never a traceback)."""
+    value = body.get(name) if isinstance(body, dict) else None
+    if not isinstance(value, str) or not value:
+        raise IssuanceFailed(step, reply, why=f"has no {name}")
+    return value
