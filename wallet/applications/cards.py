@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -71,11 +72,12 @@ class CardDesk:
             .limit(1)
         ).first()
 
-    def suspended(self, agency: Agency, account_id: uuid.UUID, card_type: str) -> bool:
-        """Whether the account's record at the agency holds a suspended card of that type: a new one would
-        replace it, and so lift the suspension."""
+    def suspended(self, agency: Agency, account_id: uuid.UUID, slot: Iterable[str]) -> bool:
+        """Whether the account's record at the agency holds a suspended card of any type of ``slot``: a new
+        one would replace it, and so lift the suspension."""
         person = self.record_at(agency, account_id)
-        return person is not None and self.offers.statuses.suspended(agency.id, person.id, card_type)
+        statuses = self.offers.statuses
+        return person is not None and any(statuses.suspended(agency.id, person.id, t) for t in slot)
 
     def confirmed_record(self, account_id: uuid.UUID) -> Person | None:
         """The oldest record linked to the account, if all its linked records agree on the birthdate."""
@@ -106,13 +108,16 @@ class CardDesk:
         person: Person,
         *,
         card_type: str,
+        slot: Iterable[str],
         issued: date,
         years: int,
         actor: Actor,
     ) -> None:
-        """Authorise ``card_type`` for ``person``; the application keeps the card and its authorisation.
+        """Authorise ``card_type`` for ``person`` in place of any card of ``slot`` (the types of which a
+        person holds one) in force; the application keeps the card and its authorisation.
 
-        Raises ClaimsInvalid when the record does not fit the card (a name longer than the card takes).
+        Raises ClaimsInvalid when the record does not fit the card (a name longer than the card takes),
+        AuthorisationSuspended when a card of the slot is suspended.
         """
         number = self._new_card_number(agency)
         offer = self.offers.authorise(
@@ -124,6 +129,10 @@ class CardDesk:
             actor=actor,
             announce=False,  # the decision's own notification says the card is ready
         )
+        # After ``authorise``, which locks the person first (the lock order of wallet.issuance.status), and
+        # replaced as it replaces one of its own type: a Seniors Card and a Senior Savers Card never both.
+        for other in set(slot) - {card_type}:
+            self.offers.statuses.replace_authorisation(agency.id, person.id, other, actor=actor)
         application.card_type = card_type
         application.card_number = number
         application.authorisation_id = offer.authorisation.id

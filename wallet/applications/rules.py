@@ -53,6 +53,12 @@ class RuleTable:
         if not self.bands or self.bands[-1].max_hours is not None:
             raise ValueError(f"{self.region}: the last band must take any number of hours")
 
+    @property
+    def card_types(self) -> tuple[str, ...]:
+        """The cards the table gives, which are one slot: declared hours only choose which of them a person
+        holds, so one suspended holds them all, and a new one replaces whichever is in force."""
+        return tuple(band.card_type for band in self.bands)
+
 
 @dataclass(frozen=True, slots=True)
 class ApplicationKind:

@@ -66,7 +66,8 @@ class ApplicationService:
 
         Raises StatutoryDeclarationRequired, ApplicationPending (one is already waiting),
         ApplicationsUnavailable (the deciding agency is not set up), CardSuspended (the card it would give
-        replaces one that is suspended), ClaimsInvalid (the record does not fit the card).
+        replaces one that is suspended, of its own type or another the same rules give), ClaimsInvalid (the
+        record does not fit the card).
         """
         spec = KINDS[kind]
         if missing_declarations(declarations):
@@ -80,7 +81,7 @@ class ApplicationService:
             source.birthdate if source else None,
             today_in(spec.rules, self.clock.now()),
         )
-        if decision.card_type and self.cards.suspended(agency, account_id, decision.card_type):
+        if decision.card_type and self.cards.suspended(agency, account_id, spec.rules.card_types):
             raise CardSuspended(
                 "The agency that suspended it can tell you why, and when it may be reinstated."
             )
@@ -189,6 +190,7 @@ class ApplicationService:
             agency,
             person,
             card_type=check.card_type,
+            slot=spec.rules.card_types,
             issued=today_in(spec.rules, self.clock.now()),
             years=spec.card_years,
             actor=actor,

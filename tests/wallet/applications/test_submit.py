@@ -286,6 +286,50 @@ def test_a_citizen_whose_card_is_suspended_cannot_apply_for_another(rt, applican
     # An approved application replaces the card in force, which would lift the suspension.
     link_record(rt, applicant.account_id, OLD_ENOUGH)
     first = applicant.applied()
+    suspend_the_card(rt)
+    applications, notifications = count(rt, Application), count(rt, Notification)
+
+    response = applicant.apply()
+
+    assert first["status"] == "approved"
+    assert response.status_code == 409
+    assert response.json["code"] == "card_suspended"
+    assert (count(rt, Application), count(rt, Notification)) == (applications, notifications)
+    assert [a.state for a in rows(rt, CredentialAuthorisation)] == ["suspended"]
+
+
+def test_a_suspended_seniors_card_also_refuses_a_senior_savers_card(rt, applicant):
+    # The hours declared only choose which of the two cards a person holds: both are one slot.
+    link_record(rt, applicant.account_id, OLD_ENOUGH)
+    applicant.applied(paid_work_hours_per_week=10)
+    suspend_the_card(rt)
+    applications, notifications = count(rt, Application), count(rt, Notification)
+
+    response = applicant.apply(paid_work_hours_per_week=30)
+
+    assert response.status_code == 409, response.json
+    assert response.json["code"] == "card_suspended"
+    assert (count(rt, Application), count(rt, Notification)) == (applications, notifications)
+    assert [(a.credential_type, a.state) for a in rows(rt, CredentialAuthorisation)] == [
+        ("seniors_card", "suspended")
+    ]
+
+
+def test_a_senior_savers_card_replaces_the_seniors_card_in_force(rt, applicant):
+    link_record(rt, applicant.account_id, OLD_ENOUGH)
+    first = applicant.applied(paid_work_hours_per_week=10)
+
+    second = applicant.applied(paid_work_hours_per_week=30)
+
+    states = {str(a.id): (a.credential_type, a.state) for a in rows(rt, CredentialAuthorisation)}
+    assert states == {
+        first["authorisation_id"]: ("seniors_card", "withdrawn"),
+        second["authorisation_id"]: ("senior_savers_card", "active"),
+    }
+
+
+def suspend_the_card(rt) -> None:
+    """Suspend the one card authorised so far, as its agency would."""
     [authorisation] = rows(rt, CredentialAuthorisation)
     with rt.db.session() as session:
         rt.issuance(session).statuses.change_for_person(
@@ -297,12 +341,3 @@ def test_a_citizen_whose_card_is_suspended_cannot_apply_for_another(rt, applican
             actor=TEST_ACTOR,
         )
         session.commit()
-    applications, notifications = count(rt, Application), count(rt, Notification)
-
-    response = applicant.apply()
-
-    assert first["status"] == "approved"
-    assert response.status_code == 409
-    assert response.json["code"] == "card_suspended"
-    assert (count(rt, Application), count(rt, Notification)) == (applications, notifications)
-    assert [a.state for a in rows(rt, CredentialAuthorisation)] == ["suspended"]
