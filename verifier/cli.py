@@ -18,6 +18,7 @@ import click
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from verifier.errors import ReplayCacheError, TrustError
+from verifier.keybinding import MAX_KB_AGE
 from verifier.replay import SqliteReplayCache
 from verifier.store import TrustStore
 from verifier.summary import render
@@ -130,7 +131,14 @@ def _batch_lines(source: str) -> list[str]:
 @click.option("--at", type=click.IntRange(0, LAST_UNIX_SECOND), metavar="UNIX_SECONDS", help="Check as of.")
 @click.option("--aud", help="The audience the holder's proof must name.")
 @click.option("--nonce", help="The nonce the holder's proof must carry.")
-@click.option("--max-kb-age", type=click.IntRange(min=1), default=60, show_default=True, metavar="SECONDS")
+@click.option(
+    "--max-kb-age",
+    type=click.IntRange(1, MAX_KB_AGE),
+    default=60,
+    show_default=True,
+    metavar="SECONDS",
+    help=f"How old a holder proof may be (at most {MAX_KB_AGE}).",
+)
 @click.option("--no-kb", is_flag=True, help="Accept presentations without a holder proof (KB-JWT).")
 @click.option("--batch", is_flag=True, help="INPUT is a file of one presentation per line; JSON lines out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")

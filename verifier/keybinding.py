@@ -19,6 +19,11 @@ from verifier.jws import header_problems, int_claim, parse_compact, verify_es256
 from verifier.reasons import Reason
 
 KB_TYP = "kb+jwt"
+# The longest max_age any verifier may set. Replay-cache entries are kept for this whole window, whatever the
+# max_age of the run that recorded them: runs with different max_age share one cache file, and an entry kept
+# only for the recording run's max_age would let a later, more lenient run accept the same KB-JWT again.
+# An hour is far beyond a QR that refreshes every 30 s, and keeps the cache small.
+MAX_KB_AGE = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +38,8 @@ class KeyBindingPolicy:
 
 class KeyBindingOutcome(NamedTuple):
     reasons: tuple[Reason, ...]
-    # Set only when the KB-JWT is valid: the replay-cache key and the time after which it is stale anyway.
+    # Set only when the KB-JWT is valid: the replay-cache key and the time after which no verifier, whatever
+    # its max_age (at most MAX_KB_AGE), would accept it any more.
     replay_key: str | None = None
     replay_expires_at: int | None = None
 
@@ -66,7 +72,12 @@ def check_key_binding(
     if reasons:
         return KeyBindingOutcome(tuple(reasons))
     iat: int = jws.payload["iat"]
-    return KeyBindingOutcome((), replay_key_of(jws.signing_input), iat + policy.max_age)
+    return KeyBindingOutcome((), replay_key_of(jws.signing_input), iat + _replay_window(policy))
+
+
+def _replay_window(policy: KeyBindingPolicy) -> int:
+    # max(): a policy built by hand, past the Verifier's bound, must not shorten the window below its own.
+    return max(policy.max_age, MAX_KB_AGE) + policy.leeway
 
 
 def replay_key_of(signing_input: bytes) -> str:

@@ -1,14 +1,17 @@
 """Replay caches: a KB-JWT seen once inside its freshness window is refused the second time.
 
-Entries expire when the KB-JWT would be stale anyway, so a cache never grows past what one freshness window
-brings. Both caches assume a clock that does not run backwards: an entry purged at a later ``now`` is gone
-for an earlier one.
+Entries expire when the KB-JWT would be stale for any verifier (``keybinding.MAX_KB_AGE``), so a cache never
+grows past what one such window brings. Entries are purged only up to the real clock, even for a check dated
+later (``credwallet verify --at``): a check said to be in the future must not empty a cache that checks at
+the present still need. A check dated in the past may find entries already purged by the real clock.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -17,24 +20,35 @@ from verifier.errors import ReplayCacheError
 
 class ReplayCache(Protocol):
     def check_and_record(self, key: str, *, now: int, expires_at: int) -> bool:
-        """Record ``key`` until ``expires_at``; True if it was already recorded and has not expired.
+        """Record ``key`` until ``expires_at``; True if it was already recorded and has not been purged.
 
         Raises ReplayCacheError when the cache cannot answer.
         """
         ...
 
 
+Clock = Callable[[], float]
+
+
+def _purge_before(now: int, clock: Clock) -> int:
+    """The time before which entries may be purged: ``now``, but never later than the real clock."""
+    return min(now, int(clock()))
+
+
 class MemoryReplayCache:
     """A replay cache for one process, safe to share between threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock | None = None) -> None:
+        """``clock`` (default: the system clock) bounds purging; see the module."""
         self._entries: dict[str, int] = {}
         self._lock = threading.Lock()
+        self._clock = clock or time.time
 
     def check_and_record(self, key: str, *, now: int, expires_at: int) -> bool:
         """See ReplayCache. Never raises."""
         with self._lock:
-            self._entries = {k: t for k, t in self._entries.items() if t >= now}
+            cutoff = _purge_before(now, self._clock)
+            self._entries = {k: t for k, t in self._entries.items() if t >= cutoff}
             if key in self._entries:
                 return True
             self._entries[key] = expires_at
@@ -54,10 +68,14 @@ class SqliteReplayCache:
     cannot both see it as new.
     """
 
-    def __init__(self, path: str | Path, *, timeout: float = 5.0) -> None:
-        """Open (creating if needed) the cache file. Raises ReplayCacheError when it cannot be opened."""
+    def __init__(self, path: str | Path, *, timeout: float = 5.0, clock: Clock | None = None) -> None:
+        """Open (creating if needed) the cache file. Raises ReplayCacheError when it cannot be opened.
+
+        ``clock`` (default: the system clock) bounds purging; see the module.
+        """
         self._path = Path(path)
         self._timeout = timeout
+        self._clock = clock or time.time
         connection = self._connect()
         try:
             connection.execute(_SCHEMA)
@@ -74,26 +92,29 @@ class SqliteReplayCache:
             raise ReplayCacheError(f"cannot open the replay cache {self._path}: {e}") from e
 
     def check_and_record(self, key: str, *, now: int, expires_at: int) -> bool:
-        """See ReplayCache. Raises ReplayCacheError when the file cannot be read or written."""
+        """See ReplayCache. Raises ReplayCacheError when the file cannot be read or written, or when a time
+        does not fit in SQLite's 64-bit integers."""
         connection = self._connect()
         try:
-            return self._check_and_record(connection, key, now, expires_at)
+            return self._check_and_record(connection, key, _purge_before(now, self._clock), expires_at)
         except sqlite3.Error as e:
             raise ReplayCacheError(f"the replay cache {self._path} failed: {e}") from e
+        except OverflowError as e:  # sqlite3 raises it while binding an int beyond 64 bits
+            raise ReplayCacheError(f"the replay cache {self._path} cannot store the time {expires_at}") from e
         finally:
             connection.close()
 
     @staticmethod
-    def _check_and_record(connection: sqlite3.Connection, key: str, now: int, expires_at: int) -> bool:
+    def _check_and_record(connection: sqlite3.Connection, key: str, cutoff: int, expires_at: int) -> bool:
         connection.execute("BEGIN IMMEDIATE")
         try:
-            connection.execute("DELETE FROM seen WHERE expires_at < ?", (now,))
+            connection.execute("DELETE FROM seen WHERE expires_at < ?", (cutoff,))
             inserted = connection.execute(
                 "INSERT INTO seen (key, expires_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
                 (key, expires_at),
             ).rowcount
             connection.execute("COMMIT")
-        except sqlite3.Error:
+        except (sqlite3.Error, OverflowError):
             connection.execute("ROLLBACK")
             raise
         return inserted == 0

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from verifier.errors import FormatError
 from verifier.jws import CompactJws, header_problems, int_claim, parse_compact, verify_es256
-from verifier.keybinding import KeyBindingPolicy, check_key_binding
+from verifier.keybinding import MAX_KB_AGE, KeyBindingPolicy, check_key_binding
 from verifier.qrcodec import decode_transport
 from verifier.reasons import Reason
 from verifier.replay import ReplayCache
@@ -95,9 +95,9 @@ class Verifier:
     def __init__(
         self, *, trust: TrustStore, replay_cache: ReplayCache | None, leeway: int = 5, max_kb_age: int = 60
     ) -> None:
-        """Raises ValueError for a negative ``leeway`` or a ``max_kb_age`` that is not positive."""
-        if leeway < 0 or max_kb_age <= 0:
-            raise ValueError("leeway must be >= 0 and max_kb_age > 0 seconds")
+        """Raises ValueError for a negative ``leeway`` or a ``max_kb_age`` outside 1 to ``MAX_KB_AGE``."""
+        if leeway < 0 or not 0 < max_kb_age <= MAX_KB_AGE:
+            raise ValueError(f"leeway must be >= 0 and max_kb_age from 1 to {MAX_KB_AGE} seconds")
         self._trust = trust
         self._replay_cache = replay_cache
         self._leeway = leeway

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -164,6 +165,37 @@ def test_replay_across_separate_runs_on_one_device(world, files):
 
     assert (again.exit_code, _json(again)["reasons"]) == (1, ["replayed"])
     assert (files["device"] / "replay.sqlite3").exists()
+
+
+def test_a_more_lenient_max_kb_age_does_not_reopen_the_replay_window(world, files):
+    """A run with a longer --max-kb-age, sharing the cache file, must still see the earlier run's entry."""
+    presentation = world.present()
+    assert _run(files, "--json", presentation).exit_code == 0
+    assert _json(_run(files, "--json", "--at", str(NOW + 5), presentation))["reasons"] == ["replayed"]
+
+    lenient = _run(files, "--json", "--at", str(NOW + 70), "--max-kb-age", "300", presentation)
+
+    assert (lenient.exit_code, _json(lenient)["reasons"]) == (1, ["replayed"])
+
+
+def test_a_check_dated_in_the_future_does_not_empty_the_replay_cache(world, files, monkeypatch):
+    monkeypatch.setattr(time, "time", lambda: float(NOW + 10))  # the device's real clock
+    presentation = world.present()
+    assert _run(files, "--json", presentation).exit_code == 0
+    assert _run(files, "--json", "--at", str(NOW + 3000), world.present(iat=NOW + 3000)).exit_code == 0
+
+    again = _run(files, "--json", "--at", str(NOW + 10), presentation)
+
+    assert (again.exit_code, _json(again)["reasons"]) == (1, ["replayed"])
+
+
+@pytest.mark.parametrize("seconds", ["3601", "10000000000000000000"])
+def test_max_kb_age_above_the_ceiling_is_a_usage_error(world, files, seconds):
+    result = _run(files, "--max-kb-age", seconds, world.present())
+
+    assert result.exit_code == 2
+    assert "--max-kb-age" in result.output
+    assert _run(files, "--max-kb-age", "3600", world.present()).exit_code == 0
 
 
 def test_batch_prints_one_json_line_per_presentation(world, files, tmp_path):

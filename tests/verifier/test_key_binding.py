@@ -25,6 +25,7 @@ from tests.verifier.helpers import (
 from verifier.disclosures import digest_of
 from verifier.encoding import b64url_encode
 from verifier.errors import ReplayCacheError
+from verifier.keybinding import MAX_KB_AGE
 from verifier.replay import MemoryReplayCache, SqliteReplayCache
 from verifier.verify import Verifier
 
@@ -198,6 +199,13 @@ def test_max_kb_age_is_configurable(world):
     assert reasons(result) == []
 
 
+def test_the_verifier_refuses_a_max_kb_age_above_the_ceiling(world):
+    Verifier(trust=world.store(), replay_cache=None, max_kb_age=MAX_KB_AGE)
+
+    with pytest.raises(ValueError, match="max_kb_age"):
+        Verifier(trust=world.store(), replay_cache=None, max_kb_age=MAX_KB_AGE + 1)
+
+
 def test_kb_with_an_exp_in_the_past(world):
     assert reasons(world.verify(_bound(world, exp=NOW - 10))) == ["kb_stale"]
 
@@ -323,6 +331,13 @@ def test_the_memory_cache_forgets_expired_entries(world):
     cache.check_and_record("late", now=1000, expires_at=1060)
 
     assert len(cache) == 1
+
+
+def test_a_time_the_file_cache_cannot_store_is_a_replay_cache_error(tmp_path):
+    cache = SqliteReplayCache(tmp_path / "r.sqlite3")
+
+    with pytest.raises(ReplayCacheError, match="cannot store"):
+        cache.check_and_record("k", now=NOW, expires_at=10**19)
 
 
 def test_an_unusable_cache_file_is_an_error_not_a_verdict(tmp_path):
