@@ -2,6 +2,8 @@
 
 The parser turns every malformed body into a problem: a body of the wrong content type is 415, bytes that are
 not JSON are 400 ``malformed_json``, JSON nested deeper than the configured limit is 400 ``json_too_deep``.
+Text no database or hash can take (NUL, lone surrogates) is refused wherever it comes from: in a JSON body as
+``malformed_json``, in a form or query-string field as a schema failure naming the field, in a path as 404.
 Unknown fields are refused by the schemas themselves (marshmallow's ``unknown=RAISE``), so no mass assignment.
 """
 
@@ -17,8 +19,9 @@ import marshmallow as ma
 from flask import Request, current_app
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.datastructures import MultiDict
 
-from wallet.errors import PROBLEM_JSON, JsonTooDeep, MalformedJson, UnsupportedMediaType
+from wallet.errors import PROBLEM_JSON, JsonTooDeep, MalformedJson, NotFound, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -60,13 +63,47 @@ def check_json(value: Any, limit: int) -> None:
         stack.extend((child, depth + 1) for child in children)
 
 
-def _check_text(text: str) -> None:
+def text_problem(text: str) -> str | None:
+    """Why no database or hash could take ``text`` ("must not ..."), or None when it is fine.
+
+    NUL is refused by PostgreSQL text columns (a 500 there, not on SQLite); a lone surrogate is not Unicode
+    text and fails any encode.
+    """
     if "\x00" in text:
-        raise MalformedJson("JSON strings must not contain NUL characters.")
+        return "must not contain NUL characters"
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise MalformedJson("JSON strings must be Unicode text (no lone surrogates).") from None
+        return "must be Unicode text (no lone surrogates)"
+    return None
+
+
+def _check_text(text: str) -> None:
+    problem = text_problem(text)
+    if problem:
+        raise MalformedJson(f"JSON strings {problem}.")
+
+
+def check_fields(fields: MultiDict[str, str]) -> None:
+    """Refuse form or query-string fields whose name or value no database could take.
+
+    Every field, known to the schema or not, so that no later use of the raw request can meet one.
+    Raises marshmallow.ValidationError naming the fields, which webargs answers as a schema failure.
+    """
+    errors: dict[str, list[str]] = {}
+    for name, value in fields.items(multi=True):
+        problem = text_problem(name) or text_problem(value)
+        if problem:
+            errors.setdefault(name, []).append(f"Field names and values {problem}.")
+    if errors:
+        raise ma.ValidationError(errors)
+
+
+def _check_path(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """No resource is named with such text, and a lookup by it would fail in the database: 404."""
+    for value in (values or {}).values():
+        if isinstance(value, str) and text_problem(value):
+            raise NotFound()
 
 
 def _has_body(req: Request) -> bool:
@@ -90,11 +127,20 @@ class StrictParser(FlaskParser):
     def load_form(self, req: Request, schema: ma.Schema) -> Any:
         if _has_body(req) and req.mimetype != FORM:
             raise UnsupportedMediaType(f"send the body as {FORM}, not {req.mimetype!r}")
+        check_fields(req.form)
         return super().load_form(req, schema)
+
+    def load_querystring(self, req: Request, schema: ma.Schema) -> Any:
+        check_fields(req.args)
+        return super().load_querystring(req, schema)
 
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]
     ARGUMENTS_PARSER = StrictParser()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.url_value_preprocessor(_check_path)
 
     def operation(self, operation_id: str) -> Callable[[Any], Any]:
         """Name the operation in the OpenAPI description (a test makes sure every operation has a name)."""

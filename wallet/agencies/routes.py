@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from flask import request
+from werkzeug.datastructures import Authorization
 
 from wallet.agencies.errors import InvalidClient, InvalidRequest, UnsupportedGrantType
 from wallet.agencies.models import Person
@@ -13,7 +14,7 @@ from wallet.agencies.schemas import ClientTokenSchema, PersonSchema, PersonUpdat
 from wallet.agencies.service import AgencyService, ClientToken
 from wallet.auth.guards import agency_required, caller_actor, current_agency, public
 from wallet.db import request_session
-from wallet.http import Blueprint
+from wallet.http import Blueprint, text_problem
 from wallet.runtime import runtime
 
 oauth = Blueprint("oauth", __name__, url_prefix="/oauth", description="Agency client authentication")
@@ -31,10 +32,21 @@ def _client_credentials(body: dict[str, Any]) -> tuple[str, str]:
     if basic is not None and basic.type == "basic":
         if in_body:
             raise InvalidRequest("authenticate with HTTP Basic or the body, not both")
-        return basic.username or "", basic.password or ""
+        return _basic_credentials(basic)
     if "client_id" in body and "client_secret" in body:
         return body["client_id"], body["client_secret"]
     raise InvalidClient("send the client id and secret (HTTP Basic, or client_id and client_secret)")
+
+
+def _basic_credentials(basic: Authorization) -> tuple[str, str]:
+    """The id and secret of HTTP Basic, held to the rules the body's client_id and client_secret meet in the
+    parser and the schema: a NUL would fail the client lookup (and the audit of the failure) in PostgreSQL."""
+    credentials = {"client_id": basic.username or "", "client_secret": basic.password or ""}
+    if any(text_problem(value) for value in credentials.values()):
+        raise InvalidRequest("the HTTP Basic client id and secret must be text without NUL characters")
+    if TokenRequestSchema().validate(credentials):
+        raise InvalidRequest("the HTTP Basic client id or secret is longer than any client's")
+    return credentials["client_id"], credentials["client_secret"]
 
 
 @oauth.route("/token", methods=["POST"])

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import base64
+
 import jwt
 import pytest
 
@@ -101,3 +103,51 @@ def test_unrecognised_token_request_parameters_are_ignored(client, rt):
     )
 
     assert response.status_code == 200
+
+
+def _basic(client_id: str, secret: str) -> dict[str, str]:
+    # By hand, so that the header carries exactly these characters, whatever the test client would do.
+    token = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+@pytest.mark.parametrize("field", ["client_id", "client_secret"])
+def test_nul_in_a_body_credential_is_refused_before_the_client_lookup(client, rt, field):
+    """A NUL in client_id reached the client lookup and its audit row: a 500 on PostgreSQL."""
+    creds = agency_client(rt)
+    data = {"grant_type": "client_credentials", "client_id": creds.client_id, "client_secret": creds.secret}
+    data[field] = "a\x00b"
+
+    response = client.post("/oauth/token", data=data)
+
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "validation_failed"
+    assert "NUL" in response.json["errors"]["form"][field][0]
+
+
+@pytest.mark.parametrize(("client_id", "secret"), [("a\x00b", "secret"), ("known", "s\x00")])
+def test_nul_in_http_basic_credentials_is_invalid_request(client, rt, client_id, secret):
+    """The same NUL sent in HTTP Basic, which the form parser never sees: a 500 on PostgreSQL."""
+    creds = agency_client(rt)
+    client_id = creds.client_id if client_id == "known" else client_id
+
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=_basic(client_id, secret)
+    )
+
+    assert response.status_code == 400, response.json
+    assert response.json["code"] == response.json["error"] == "invalid_request"
+
+
+@pytest.mark.parametrize(("client_id", "secret"), [("a" * 81, "secret"), ("known", "s" * 201)])
+def test_over_long_http_basic_credentials_are_invalid_request(client, rt, client_id, secret):
+    """HTTP Basic is held to the body's limits (client_id 80, client_secret 200) before any lookup."""
+    creds = agency_client(rt)
+    client_id = creds.client_id if client_id == "known" else client_id
+
+    response = client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, headers=_basic(client_id, secret)
+    )
+
+    assert response.status_code == 400, response.json
+    assert response.json["code"] == response.json["error"] == "invalid_request"
