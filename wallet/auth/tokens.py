@@ -12,6 +12,7 @@ still hold.
 from __future__ import annotations
 
 import copy
+import math
 import secrets
 import threading
 from dataclasses import dataclass
@@ -38,6 +39,28 @@ def own_clock(*require: str) -> Options:
     clock, injectable, for tests and replays alike).
     """
     return Options(require=list(require), verify_exp=False, verify_nbf=False, verify_iat=False)
+
+
+class BadNumericDate(ValueError):
+    """A time claim that is not a finite number; the message says why ("must be a number", ...)."""
+
+
+def numeric_date(value: Any) -> float:
+    """A NumericDate (RFC 7519 section 2) as seconds, for judging a claim that own_clock left unchecked.
+
+    PyJWT's JSON parser also yields NaN and Infinity, which compare False with everything and so would pass
+    any window, and ints too large for a float; bool is an int to Python; and a signer may put any JSON value
+    in a claim. All of these are refused, fractions allowed. Raises BadNumericDate.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise BadNumericDate("must be a number")
+    try:
+        seconds = float(value)
+    except OverflowError:
+        raise BadNumericDate("is out of range") from None
+    if not math.isfinite(seconds):
+        raise BadNumericDate("must be a finite number")
+    return seconds
 
 
 class InvalidAccessToken(Exception):

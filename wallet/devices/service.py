@@ -23,7 +23,7 @@ from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
 from wallet.accounts.models import LoginSession
 from wallet.audit.service import Actor, record
-from wallet.auth.tokens import own_clock
+from wallet.auth.tokens import BadNumericDate, numeric_date, own_clock
 from wallet.clock import Clock
 from wallet.db import use_once
 from wallet.devices.errors import DeviceExists, InvalidDeviceKey, InvalidDeviceProof, KeyRegisteredElsewhere
@@ -107,11 +107,19 @@ class DeviceService:
             )
         except jwt.PyJWTError as e:
             raise InvalidDeviceProof(str(e)) from None
-        age = self.clock.now().timestamp() - float(claims["iat"])
+        age = self.clock.now().timestamp() - self._issued_at(claims["iat"])
         if not -30 <= age <= MAX_PROOF_AGE.total_seconds():
             raise InvalidDeviceProof("the proof is not recent")
         if not isinstance(claims["challenge"], str) or not self._spend(account_id, claims["challenge"]):
             raise InvalidDeviceProof("unknown, used or expired challenge")
+
+    @staticmethod
+    def _issued_at(iat: Any) -> float:
+        # own_clock turns PyJWT's own iat check off, so the value is whatever JSON the device signed.
+        try:
+            return numeric_date(iat)
+        except BadNumericDate as e:
+            raise InvalidDeviceProof(f"iat {e}") from None
 
     def _spend(self, account_id: uuid.UUID, challenge: str) -> bool:
         now = self.clock.now()

@@ -7,7 +7,6 @@ present) and name no critical header extension (``crit``), as we understand none
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +16,7 @@ import jwt
 from keys import jwk_thumbprint
 from verifier.errors import FormatError
 from verifier.jwk import p256_public_key
-from wallet.auth.tokens import own_clock
+from wallet.auth.tokens import BadNumericDate, numeric_date, own_clock
 from wallet.issuance.errors import InvalidProof
 
 PROOF_TYP = "openid4vci-proof+jwt"
@@ -89,15 +88,8 @@ def _check_unexpired(exp: Any, now: datetime) -> None:
 
 
 def _numeric_date(value: Any, name: str) -> float:
-    """A NumericDate (RFC 7519 section 2) as seconds. PyJWT's JSON parser also yields NaN and Infinity, which
-    compare False with everything and so would pass any window, and ints too large for a float; bool is an
-    int to Python. All of these are refused, fractions allowed (OpenID4VCI says "number")."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidProof(f"{name} must be a number")
+    # OpenID4VCI says "number" for iat and exp: fractions pass, anything else is an invalid proof.
     try:
-        seconds = float(value)
-    except OverflowError:
-        raise InvalidProof(f"{name} is out of range") from None
-    if not math.isfinite(seconds):
-        raise InvalidProof(f"{name} must be a finite number")
-    return seconds
+        return numeric_date(value)
+    except BadNumericDate as e:
+        raise InvalidProof(f"{name} {e}") from None

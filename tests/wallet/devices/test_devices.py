@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import func, select
 
-from keys import jwk_thumbprint
+from keys import ec_public_jwk, jwk_thumbprint
 from tests.factories import bearer, citizen
+from tests.wallet.issuance.forging import jws
 from wallet.devices.models import Device
 from wallet.holder.oid4vci import DeviceKey
 
@@ -160,6 +162,30 @@ def test_an_expired_challenge_is_refused(client, rt, clock, token):
 
     assert response.status_code == 422
     assert response.json["code"] == "invalid_device_proof"
+
+
+@pytest.mark.parametrize(
+    "iat",
+    ["abc", [1], {"a": 1}, 10**400, float("nan"), float("inf"), True],
+    ids=["string", "list", "object", "too-large-for-a-float", "nan", "infinity", "bool"],
+)
+def test_a_device_proof_with_an_iat_that_is_not_a_finite_number_is_refused(client, rt, token, iat):
+    """float() of whatever the device signed was a 500 (TypeError, OverflowError); NaN, infinity and bool
+    were refused only because they happened to fall outside the freshness window."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    challenge = client.post("/v1/devices/challenges", headers=bearer(token)).json["challenge"]
+    payload = {"challenge": challenge, "aud": rt.app_audience, "iat": iat}
+    proof = jws({"alg": "ES256", "typ": "device-proof+jwt"}, payload, key)
+
+    response = client.post(
+        "/v1/devices",
+        json={"name": "x", "public_jwk": ec_public_jwk(key.public_key()), "proof": proof},
+        headers=bearer(token),
+    )
+
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "invalid_device_proof"
+    assert _devices(rt) == 0
 
 
 def test_a_second_account_gets_404_for_the_first_accounts_device(client, rt, token):
