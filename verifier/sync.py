@@ -2,8 +2,10 @@
 
 Beside the bundle go the anchor JWK Set that verified it (so ``credwallet verify`` needs no ``--anchor``) and
 a state file with the server's ETag. A download replaces the stored bundle only once it verifies against the
-pinned anchor, has not expired, builds a usable trust store and is not older than the stored one (a replayed
-old bundle must not undo a revocation). Writes are atomic: a refusal, fault or crash keeps the last good one.
+pinned anchor, has not expired, builds a usable trust store and is newer than the stored one, both in its iat
+and in each status list it shares with it (a replayed old bundle or list must not undo a revocation); the same
+iat is taken only for the very same signed content. Writes are atomic: a refusal, fault or crash keeps the
+last good one.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from verifier.encoding import dumps_compact, loads_strict
 from verifier.errors import FormatError, TrustError, VerifierError
 from verifier.jws import int_claim, parse_compact
+from verifier.status import VerifiedStatusList
 from verifier.store import TrustStore
-from verifier.trust import load_json, parse_anchors, verify_trust_bundle
+from verifier.trust import load_json, parse_anchors, stored_bundle_contents, verify_trust_bundle
 
 BUNDLE_FILE = "trust-bundle.jwt"  # what `credwallet verify` reads when given no --trust (verifier.cli)
 ANCHOR_FILE = "anchor.json"
@@ -243,13 +246,51 @@ def _accept(
     store = _trust_store(token, anchors, now)
     payload = parse_compact(token).payload  # verified just above, so iat and exp are integers
     candidate = StoredBundle(token, payload["iat"], payload["exp"])
-    if stored is not None and candidate.iat < stored.iat:
+    if stored is not None:
+        _refuse_rollback(candidate, store, stored)
+    return candidate, store
+
+
+def _refuse_rollback(candidate: StoredBundle, store: TrustStore, stored: StoredBundle) -> None:
+    """Raises SyncError (``refused``) unless ``candidate`` is newer than ``stored`` (or the same signed
+    content) and none of its status lists is older than the stored bundle's list for the same URI.
+
+    An older bundle, another bundle of the same second, or a newer one that carries an older status list
+    could each bring back a revoked credential.
+    """
+    if candidate.iat < stored.iat:
         raise SyncError(
             f"the downloaded bundle was issued (iat {candidate.iat}) before the stored one"
             f" (iat {stored.iat}), and an older bundle could bring back a revoked credential",
             kind="refused",
         )
-    return candidate, store
+    if candidate.iat == stored.iat and _signed_part(candidate) != _signed_part(stored):
+        raise SyncError(
+            f"the downloaded bundle is not newer than the stored one: both were issued at iat {stored.iat},"
+            " but their contents differ",
+            kind="refused",
+        )
+    for uri, kept in _stored_status_lists(stored).items():
+        offered = store.status_lists.get(uri)
+        if offered is not None and offered.iat < kept.iat:
+            raise SyncError(
+                f"the downloaded bundle carries an older status list for {uri} (iat {offered.iat}) than the"
+                f" stored one (iat {kept.iat}), and an older list could bring back a revoked credential",
+                kind="refused",
+            )
+
+
+def _signed_part(bundle: StoredBundle) -> str:
+    # Header and payload: the service signs afresh for each download, and ECDSA signatures differ each time.
+    return bundle.token.rsplit(".", 1)[0]
+
+
+def _stored_status_lists(stored: StoredBundle) -> Mapping[str, VerifiedStatusList]:
+    # Verified against the stored bundle's own issuers, so that only lists it could really use set the bar.
+    try:
+        return TrustStore(stored_bundle_contents(stored.token)).status_lists
+    except TrustError:
+        return {}  # a damaged stored bundle sets no bar, as _read_stored treats it
 
 
 def _digest(bundle: StoredBundle) -> str:

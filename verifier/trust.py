@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from verifier.encoding import loads_strict
 from verifier.errors import FormatError, TrustError
 from verifier.jwk import parse_jwks
-from verifier.jws import int_claim, verify_compact
+from verifier.jws import int_claim, parse_compact, verify_compact
 
 BUNDLE_TYP = "trust-bundle+jwt"
 DEFAULT_MAX_STATUS_AGE = 86400
@@ -88,6 +88,19 @@ def verify_trust_bundle(
         raise TrustError("the trust bundle is issued in the future")
     if now > exp + leeway:
         raise TrustError("the trust bundle has expired: sync a new one")
+    return _document(payload, allowed=_BUNDLE_MEMBERS)
+
+
+def stored_bundle_contents(token: str) -> TrustDocument:
+    """The content of a bundle that was verified when it was stored, read without checking it again.
+
+    Only for comparing a download with the stored bundle: its anchor may have been rotated since, and its
+    lifetime may be over. Raises TrustError when the token or its content is malformed.
+    """
+    try:
+        payload = parse_compact(token.strip()).payload
+    except FormatError as e:
+        raise TrustError(f"the stored trust bundle is malformed: {e}") from e
     return _document(payload, allowed=_BUNDLE_MEMBERS)
 
 

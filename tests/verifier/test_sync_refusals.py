@@ -10,7 +10,7 @@ import verifier.sync
 from issuers.tokens import TrustContents, TrustedIssuer
 from keys import SigningKey
 from tests.verifier import test_sync as base
-from tests.verifier.helpers import NOW
+from tests.verifier.helpers import NOW, STATUS_URI
 from tests.verifier.test_sync import DAY, Stub, closed_port_url, contents, mint, stored_files, sync
 from verifier.sync import MAX_BUNDLE_BYTES, Fetched, SyncError, sync_bundle
 
@@ -63,6 +63,56 @@ def test_an_older_bundle_is_refused(world, stub, anchor, anchor_key, device, syn
     error = _refused(stub, anchor, device, synced, kind="refused")
 
     assert "before the stored one" in str(error)
+
+
+def _with_status(world, *, revoked: bool, iat: int) -> TrustContents:
+    token = world.status_token({0: 1} if revoked else {}, iat=iat)
+    return TrustContents(contents(world).issuers, {STATUS_URI: token})
+
+
+def _synced_with_a_revocation(world, stub, anchor, anchor_key, device) -> dict[str, bytes]:
+    """A device whose bundle (issued NOW - 60) carries a list, issued NOW - 100, that revokes index 0."""
+    stub.serve(mint(world, anchor_key, trusted=_with_status(world, revoked=True, iat=NOW - 100)))
+    sync(stub, anchor, device)
+    return stored_files(device)
+
+
+def test_another_bundle_with_the_same_iat_is_refused(world, stub, anchor, anchor_key, device):
+    synced = _synced_with_a_revocation(world, stub, anchor, anchor_key, device)
+    stub.serve(mint(world, anchor_key, trusted=_with_status(world, revoked=False, iat=NOW - 200)))
+
+    error = _refused(stub, anchor, device, synced, kind="refused")
+
+    assert "not newer" in str(error)
+
+
+def test_a_newer_bundle_with_an_older_status_list_is_refused(world, stub, anchor, anchor_key, device):
+    synced = _synced_with_a_revocation(world, stub, anchor, anchor_key, device)
+    older_list = _with_status(world, revoked=False, iat=NOW - 200)
+    stub.serve(mint(world, anchor_key, iat=NOW - 30, trusted=older_list))
+
+    error = _refused(stub, anchor, device, synced, kind="refused")
+
+    assert f"older status list for {STATUS_URI}" in str(error)
+
+
+def test_the_same_content_signed_again_in_the_same_second_is_taken(world, stub, anchor, anchor_key, device):
+    trusted = _with_status(world, revoked=True, iat=NOW - 100)
+    first, second = mint(world, anchor_key, trusted=trusted), mint(world, anchor_key, trusted=trusted)
+    assert first != second  # ECDSA signs afresh: only the signature differs
+    stub.serve(first)
+    sync(stub, anchor, device)
+    stub.serve(second)
+
+    assert sync(stub, anchor, device).bundle.token == second
+
+
+def test_a_newer_bundle_with_a_newer_status_list_is_taken(world, stub, anchor, anchor_key, device):
+    _synced_with_a_revocation(world, stub, anchor, anchor_key, device)
+    reinstated = _with_status(world, revoked=False, iat=NOW - 50)
+    stub.serve(mint(world, anchor_key, iat=NOW - 30, trusted=reinstated))
+
+    assert sync(stub, anchor, device).outcome == "updated"
 
 
 def test_an_expired_bundle_is_refused(world, stub, anchor, anchor_key, device, synced):

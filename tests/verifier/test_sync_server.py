@@ -102,7 +102,7 @@ def test_the_second_sync_gets_304_and_keeps_the_files(service, pinned, now, tmp_
 
 
 def test_verify_checks_an_issued_credential_against_the_synced_bundle(
-    service, pinned, client, holder, offer, person_id, transport_agency, now, tmp_path
+    service, pinned, client, clock, holder, offer, person_id, transport_agency, now, tmp_path
 ):
     phone = DeviceKey()
     received = holder.accept_offer(offer["credential_offer_uri"], offer["tx_code"], [phone])
@@ -125,6 +125,8 @@ def test_verify_checks_an_issued_credential_against_the_synced_bundle(
         headers=bearer(transport_agency),
     )
     assert response.status_code == 200, response.json
+    # The service's clock moves with the device's: a device takes another bundle only with a later iat.
+    clock.advance(seconds=60)
     assert sync_bundle(service, anchor_path=pinned, store_dir=device, now=now + 60).outcome == "updated"
 
     later = _verify(
