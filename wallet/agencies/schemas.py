@@ -1,7 +1,14 @@
 from __future__ import annotations
 
+from datetime import date
+
 import marshmallow as ma
 from marshmallow import validate
+
+# No one living was born earlier, and a date before it is a typing slip (1066 for 1966). A birthdate after
+# today needs the clock, which a schema does not have: it is for the service that takes it to refuse.
+EARLIEST_BIRTHDATE = date(1900, 1, 1)
+BIRTHDATE_RANGE = validate.Range(min=EARLIEST_BIRTHDATE, error="Must not be before {min}.")
 
 
 class TokenRequestSchema(ma.Schema):
@@ -38,7 +45,7 @@ class PersonSchema(ma.Schema):
     # At most 100: the longest a name may be on a credential (issuers/claims.py).
     given_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
     family_name = ma.fields.String(required=True, validate=validate.Length(min=1, max=100))
-    birthdate = ma.fields.Date(required=True)
+    birthdate = ma.fields.Date(required=True, validate=BIRTHDATE_RANGE)
     created_at = ma.fields.AwareDateTime(dump_only=True)
 
 
@@ -47,7 +54,7 @@ class PersonUpdateSchema(ma.Schema):
 
     given_name = ma.fields.String(validate=validate.Length(min=1, max=100))
     family_name = ma.fields.String(validate=validate.Length(min=1, max=100))
-    birthdate = ma.fields.Date()
+    birthdate = ma.fields.Date(validate=BIRTHDATE_RANGE)
 
     @ma.validates_schema
     def _not_empty(self, data: dict[str, object], **_kwargs: object) -> None:

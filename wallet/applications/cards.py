@@ -79,14 +79,15 @@ class CardDesk:
         statuses = self.offers.statuses
         return person is not None and any(statuses.suspended(agency.id, person.id, t) for t in slot)
 
-    def confirmed_record(self, account_id: uuid.UUID) -> Person | None:
-        """The oldest record linked to the account, if all its linked records agree on the birthdate."""
+    def confirmed_record(self, account_id: uuid.UUID, today: date) -> Person | None:
+        """The oldest record linked to the account, if all its linked records agree on a birthdate that is
+        not after ``today``."""
         records = list(
             self.session.scalars(
                 select(Person).where(Person.account_id == account_id).order_by(Person.created_at, Person.id)
             )
         )
-        return records[0] if confirmed_birthdate([r.birthdate for r in records]) else None
+        return records[0] if confirmed_birthdate([r.birthdate for r in records], today) else None
 
     def open_record(self, agency: Agency, application: Application, holder: Holder) -> Person:
         """A new record at the agency for the applicant, linked to their account."""

@@ -8,7 +8,7 @@ record (or None), and the day, so every case is a plain test. Another state's ru
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import MAXYEAR, date, datetime
 from enum import StrEnum
 
 # The card's own age_over_NN claims are computed with this, so the rules and the card never disagree.
@@ -98,6 +98,7 @@ UNCONFIRMED_AGE = (
     "We could not confirm your age from a record linked to your account, so the agency will check your "
     "documents and decide. We will let you know."
 )
+UNBORN = "The birthdate on the record is after today, so it does not confirm an age."
 
 
 def missing_declarations(declarations: Declarations) -> list[str]:
@@ -117,6 +118,8 @@ def decide(table: RuleTable, declarations: Declarations, birthdate: date | None,
     band = band_for(table, declarations.paid_work_hours_per_week)
     if birthdate is None:
         return Decision(Outcome.PENDING, band.card_type, UNCONFIRMED_AGE)
+    if birthdate > today:  # a record in error, which the agency can only settle with the documents
+        return Decision(Outcome.PENDING, band.card_type, UNBORN)
     if age_on(birthdate, today) < table.min_age:
         eligible = long_date(anniversary(birthdate, table.min_age))
         return Decision(
@@ -142,15 +145,24 @@ def band_for(table: RuleTable, hours: int) -> CardBand:
     return next(band for band in table.bands if band.max_hours is None or hours <= band.max_hours)
 
 
-def confirmed_birthdate(birthdates: list[date]) -> date | None:
-    """The birthdate the records agree on; None when there is none, or they disagree."""
+def confirmed_birthdate(birthdates: list[date], today: date) -> date | None:
+    """The birthdate the records agree on; None when there is none, they disagree, or it is after ``today``
+    (records kept before their dates were checked may hold one)."""
     distinct = set(birthdates)
-    return distinct.pop() if len(distinct) == 1 else None
+    agreed = distinct.pop() if len(distinct) == 1 else None
+    return agreed if agreed is not None and agreed <= today else None
 
 
 def anniversary(day: date, years: int) -> date:
-    """The same day ``years`` later; 29 February falls on 1 March in a common year, as ``age_on`` counts."""
+    """The same day ``years`` later; 29 February falls on 1 March in a common year, as ``age_on`` counts.
+
+    Past the end of the calendar it is its last day, so that no stored date can make a rule fail; no rule
+    reaches it from a date that is not in error.
+    """
+    year = day.year + years
+    if year > MAXYEAR:
+        return date.max
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:
-        return date(day.year + years, 3, 1)
+        return date(year, 3, 1)

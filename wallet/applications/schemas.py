@@ -5,6 +5,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import validate
 
+from wallet.agencies.schemas import BIRTHDATE_RANGE
 from wallet.applications.rules import KINDS, Outcome
 
 MAX_HOURS_PER_WEEK = 7 * 24
@@ -88,7 +89,8 @@ class VerifiedPersonSchema(ma.Schema):
 
     given_name = ma.fields.String(required=True, validate=validate.And(validate.Length(max=100), NOT_BLANK))
     family_name = ma.fields.String(required=True, validate=validate.And(validate.Length(max=100), NOT_BLANK))
-    birthdate = ma.fields.Date(required=True)
+    # After today: refused by the service, which has the clock.
+    birthdate = ma.fields.Date(required=True, validate=BIRTHDATE_RANGE)
 
 
 class DecisionSchema(ma.Schema):

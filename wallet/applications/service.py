@@ -43,7 +43,7 @@ from wallet.applications.rules import (
 )
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
-from wallet.errors import NotFound
+from wallet.errors import InvalidField, NotFound
 from wallet.issuance.offers import OfferService
 from wallet.notifications.service import notify
 
@@ -74,13 +74,9 @@ class ApplicationService:
             raise StatutoryDeclarationRequired("The application is not complete without it.")
         agency = self._agency(spec)
         self._refuse_second_pending(account_id, spec)
-        source = self.cards.confirmed_record(account_id)
-        decision = decide(
-            spec.rules,
-            declarations,
-            source.birthdate if source else None,
-            today_in(spec.rules, self.clock.now()),
-        )
+        today = today_in(spec.rules, self.clock.now())
+        source = self.cards.confirmed_record(account_id, today)
+        decision = decide(spec.rules, declarations, source.birthdate if source else None, today)
         if decision.card_type and self.cards.suspended(agency, account_id, spec.rules.card_types):
             raise CardSuspended(
                 "The agency that suspended it can tell you why, and when it may be reinstated."
@@ -146,7 +142,8 @@ class ApplicationService:
         Approving grants the card to the agency's own record of the applicant if it has one linked to their
         account, else to a new record made from ``verified`` (details checked against their documents), else
         from the records linked to their account. Raises NotFound, ApplicationDecided,
-        VerifiedPersonRequired, ApprovalContradictsRules (the rules would decline it), ClaimsInvalid.
+        VerifiedPersonRequired, InvalidField (a verified birthdate after today), ApprovalContradictsRules (the
+        rules would decline it, or the record's birthdate is after today), ClaimsInvalid.
         """
         application = self.for_agency(agency_id, application_id, lock=True)
         if application.status != Outcome.PENDING:
@@ -173,15 +170,18 @@ class ApplicationService:
         agency's can give a card the rules would refuse.
         """
         spec = KINDS[application.kind]
+        today = today_in(spec.rules, self.clock.now())
+        if verified is not None and verified.birthdate > today:
+            raise InvalidField("verified_person.birthdate", "Must not be after today.")
         person = self.cards.record_at(agency, application.account_id)
-        source = self.cards.confirmed_record(application.account_id)
+        source = self.cards.confirmed_record(application.account_id, today)
         holder = holder_of(person) if person else verified or (holder_of(source) if source else None)
         if holder is None:
             raise VerifiedPersonRequired(
                 "No record linked to the applicant's account confirms their details: send verified_person."
             )
         declarations = Declarations(**application.declarations)
-        check = decide(spec.rules, declarations, holder.birthdate, today_in(spec.rules, self.clock.now()))
+        check = decide(spec.rules, declarations, holder.birthdate, today)
         if check.outcome != Outcome.APPROVED or check.card_type is None:
             raise ApprovalContradictsRules(check.explanation)
         person = person or self.cards.open_record(agency, application, holder)
@@ -191,7 +191,7 @@ class ApplicationService:
             person,
             card_type=check.card_type,
             slot=spec.rules.card_types,
-            issued=today_in(spec.rules, self.clock.now()),
+            issued=today,
             years=spec.card_years,
             actor=actor,
         )

@@ -87,3 +87,20 @@ def test_person_fields_are_validated(client, rt):
 
     assert response.status_code == 422
     assert "birthdate" in response.json["errors"]["json"]
+
+
+def test_a_birthdate_before_1900_is_refused_on_creating_and_changing_a_record(client, rt):
+    token = agency_token(client, agency_client(rt))
+    created = client.post("/v1/agency/people", json=ALEX, headers=bearer(token))
+    too_early = {"birthdate": "1899-12-31"}
+
+    responses = [
+        client.post(
+            "/v1/agency/people", json={**ALEX, "agency_ref": "P-2", **too_early}, headers=bearer(token)
+        ),
+        client.patch(f"/v1/agency/people/{created.json['id']}", json=too_early, headers=bearer(token)),
+    ]
+
+    for response in responses:
+        assert response.status_code == 422, response.json
+        assert response.json["errors"]["json"] == {"birthdate": ["Must not be before 1900-01-01."]}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from tests.factories import bearer, register_device
@@ -151,6 +153,30 @@ def test_an_approval_the_rules_would_refuse_is_refused_and_nothing_is_written(cl
     assert count(rt, Person) == 0
 
 
+def test_a_verified_birthdate_after_today_is_refused(client, rt, seniors, pending):
+    unborn = {**APPROVE, "verified_person": {**VERIFIED, "birthdate": "9990-06-01"}}
+
+    response = decide(client, seniors, pending["id"], unborn)
+
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "validation_failed"
+    assert response.json["errors"]["json"] == {"verified_person.birthdate": ["Must not be after today."]}
+    still_pending(rt, pending["id"])
+    assert count(rt, Person) == 0
+
+
+def test_the_agencys_own_record_dated_after_today_cannot_approve(client, rt, seniors, applicant):
+    link_record(rt, applicant.account_id, date(9990, 1, 1), slug="seniors")
+    pending = applicant.applied()
+
+    response = decide(client, seniors, pending["id"], APPROVE)
+
+    assert response.status_code == 422, response.json
+    assert response.json["code"] == "approval_contradicts_rules"
+    assert "after today" in response.json["detail"]
+    still_pending(rt, pending["id"])
+
+
 # --- Declining ------------------------------------------------------------------------------------------
 
 
@@ -184,6 +210,7 @@ def test_after_a_decline_the_citizen_may_apply_again(client, seniors, applicant,
         {"reason": "No decision."},
         {**DECLINE, "status": "approved"},
         {**APPROVE, "verified_person": {**VERIFIED, "birthdate": "not a date"}},
+        {**APPROVE, "verified_person": {**VERIFIED, "birthdate": "1899-12-31"}},
         {**APPROVE, "verified_person": {"given_name": "Robin"}},
     ],
 )

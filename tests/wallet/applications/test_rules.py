@@ -10,6 +10,7 @@ from issuers.catalog import CATALOG
 from wallet.applications.rules import (
     KINDS,
     NSW_SENIORS,
+    UNBORN,
     UNCONFIRMED_AGE,
     CardBand,
     Declarations,
@@ -136,10 +137,12 @@ def test_a_table_must_end_with_a_band_for_any_number_of_hours():
         ([date(1950, 1, 1)], date(1950, 1, 1)),
         ([date(1950, 1, 1), date(1950, 1, 1)], date(1950, 1, 1)),
         ([date(1950, 1, 1), date(1951, 1, 1)], None),
+        ([TODAY], TODAY),
+        ([date(2026, 11, 23)], None),
     ],
 )
 def test_a_birthdate_is_confirmed_only_when_every_linked_record_agrees(birthdates, confirmed):
-    assert confirmed_birthdate(birthdates) == confirmed
+    assert confirmed_birthdate(birthdates, TODAY) == confirmed
 
 
 @pytest.mark.parametrize(
@@ -148,6 +151,7 @@ def test_a_birthdate_is_confirmed_only_when_every_linked_record_agrees(birthdate
         (date(2026, 11, 22), 5, date(2031, 11, 22)),
         (date(2028, 2, 29), 5, date(2033, 3, 1)),
         (date(2028, 2, 29), 4, date(2032, 2, 29)),
+        (date(9990, 6, 1), 60, date.max),
     ],
 )
 def test_anniversary(day, years, later):
@@ -177,3 +181,10 @@ def test_every_card_the_rules_give_exists_is_named_as_the_catalog_names_it_and_i
 )
 def test_today_is_the_date_in_sydney(utc, sydney):
     assert today_in(NSW_SENIORS, utc) == sydney
+
+
+def test_a_birthdate_after_today_does_not_confirm_an_age():
+    decision = decide(NSW_SENIORS, declared(), date(9990, 6, 1), TODAY)
+
+    assert decision.outcome == Outcome.PENDING
+    assert decision.explanation == UNBORN
