@@ -139,7 +139,8 @@ def sync_bundle(
     """Bring the bundle in ``store_dir`` up to date from ``url``, checked against the anchor at ``now``.
 
     Raises SyncError (a bad URL or anchor, a network fault, a refused bundle, a failed write); the stored
-    bundle is then unchanged, and is the error's ``kept``.
+    bundle is then unchanged (unless a rename failed midway, which the message says), and the error's
+    ``kept`` is the bundle in ``store_dir``, read back after the failure.
     """
     directory = Path(store_dir)
     stored = _read_stored(directory)
@@ -154,10 +155,18 @@ def sync_bundle(
             bundle, store = _accept(fetched, anchors, now, stored)
         _write(directory, bundle, raw_anchor, etag=fetched.etag or etag, url=url)
     except SyncError as e:
-        e.kept = stored
+        e.kept = _on_disk(directory, stored)
         raise
     same = stored is not None and stored.token == bundle.token  # a 304, or a server that sends no ETag
     return SyncResult("unchanged" if same else "updated", bundle, now, store.rejected_status_lists)
+
+
+def _on_disk(directory: Path, stored: StoredBundle | None) -> StoredBundle | None:
+    # What a failed sync leaves in use: read again, not assumed, in case a write got part of the way.
+    try:
+        return _read_stored(directory)
+    except SyncError:
+        return stored
 
 
 def _check_url(url: str) -> None:
@@ -298,15 +307,35 @@ def _digest(bundle: StoredBundle) -> str:
 
 
 def _write(directory: Path, bundle: StoredBundle, anchor: bytes, *, etag: str | None, url: str) -> None:
-    # The bundle first and the state last, so that the state never names a bundle that is not there.
+    # Every file is written and synced under a temporary name before any is renamed into place, so the faults
+    # a write meets (a full disk, an I/O error) come before anything stored has changed: the bundle and the
+    # anchor that verifies it change together or not at all. Only the renames, which need no space, remain
+    # after that; the bundle goes first and the state last, so the state never names a bundle not there.
+    state = dumps_compact({"url": url, "etag": etag, "bundle_sha256": _digest(bundle)}) + b"\n"
+    contents = {BUNDLE_FILE: bundle.token.encode("ascii") + b"\n", ANCHOR_FILE: anchor, STATE_FILE: state}
+    prepared: list[tuple[Path, Path]] = []
+    renamed: list[str] = []
     try:
         _private_dir(directory)
-        _atomic_write(directory / BUNDLE_FILE, bundle.token.encode("ascii") + b"\n")
-        _atomic_write(directory / ANCHOR_FILE, anchor)
-        state = {"url": url, "etag": etag, "bundle_sha256": _digest(bundle)}
-        _atomic_write(directory / STATE_FILE, dumps_compact(state) + b"\n")
+        for name, data in contents.items():
+            prepared.append((_write_temporary(directory / name, data), directory / name))
+        for temporary, path in prepared:
+            os.replace(temporary, path)
+            renamed.append(path.name)
+        _sync_directory(directory)  # the renames themselves must survive a power cut
     except OSError as e:
-        raise SyncError(f"cannot store the bundle in {directory}: {e.strerror or e}", kind="storage") from e
+        raise SyncError(_write_failure(directory, e, renamed), kind="storage") from e
+    finally:
+        for temporary, _ in prepared:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+
+
+def _write_failure(directory: Path, error: OSError, renamed: list[str]) -> str:
+    message = f"cannot store the bundle in {directory}: {error.strerror or error}"
+    if renamed and len(renamed) < 3:
+        message += f" (only {', '.join(renamed)} replaced: sync again)"
+    return message
 
 
 def _private_dir(directory: Path) -> None:
@@ -316,25 +345,28 @@ def _private_dir(directory: Path) -> None:
         os.chmod(directory, DIR_MODE)  # mkdir's mode passes through the umask
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    # A reader (`credwallet verify`) sees the old file or the new one, never a half-written one.
+def _write_temporary(path: Path, data: bytes) -> Path:
+    """A new file beside ``path`` holding ``data``, written and synced, to be renamed over ``path``."""
     temporary = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE)
-    replaced = False
+    written = False
     try:
         with os.fdopen(descriptor, "wb") as file:
             os.fchmod(file.fileno(), FILE_MODE)  # exactly 0600 whatever the umask
             file.write(data)
             file.flush()
             os.fsync(file.fileno())
-        os.replace(temporary, path)
-        replaced = True
+        written = True
     finally:
-        if not replaced:
+        if not written:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
-    directory = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    return temporary
+
+
+def _sync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        os.fsync(directory)  # the rename itself must survive a power cut
+        os.fsync(descriptor)
     finally:
-        os.close(directory)
+        os.close(descriptor)

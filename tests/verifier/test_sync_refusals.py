@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -12,7 +15,7 @@ from keys import SigningKey
 from tests.verifier import test_sync as base
 from tests.verifier.helpers import NOW, STATUS_URI
 from tests.verifier.test_sync import DAY, Stub, closed_port_url, contents, mint, stored_files, sync
-from verifier.sync import MAX_BUNDLE_BYTES, Fetched, SyncError, sync_bundle
+from verifier.sync import ANCHOR_FILE, BUNDLE_FILE, MAX_BUNDLE_BYTES, Fetched, SyncError, sync_bundle
 
 # The stub server and the device of the sync tests.
 stub, anchor_key, anchor, device = base.stub, base.anchor_key, base.anchor, base.device
@@ -220,6 +223,33 @@ def test_a_304_is_no_answer_when_the_stored_bundle_was_not_named(stub, anchor, d
 
     assert caught.value.kind == "refused"
     assert stored_files(device) == synced
+
+
+def test_a_failed_write_of_the_anchor_leaves_the_stored_files_as_they_were(
+    world, stub, anchor, device, synced, tmp_path, monkeypatch
+):
+    # An anchor rotation, so that a new bundle beside the old anchor would be a device that cannot verify.
+    rotated_key = SigningKey.generate("trust-anchor-2")
+    rotated = tmp_path / "rotated-anchor.json"
+    rotated.write_text(json.dumps({"keys": [rotated_key.public_jwk()]}))
+    stub.serve(mint(world, rotated_key, iat=NOW), etag='"v2"')
+    real_open = os.open
+
+    def full_disk_for_the_anchor(path, *args, **kwargs):
+        if Path(path).name.startswith(f".{ANCHOR_FILE}."):  # the anchor's temporary file, in old and new code
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", full_disk_for_the_anchor)
+    with pytest.raises(SyncError) as caught:
+        sync(stub, rotated, device)
+    monkeypatch.undo()
+
+    assert caught.value.kind == "storage"
+    assert "No space left on device" in str(caught.value)
+    assert stored_files(device) == synced  # byte for byte: the old bundle with the old anchor
+    assert caught.value.kept is not None
+    assert caught.value.kept.token == (device / BUNDLE_FILE).read_text().strip()
 
 
 # --- configuration errors -----------------------------------------------------------------------------
