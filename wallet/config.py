@@ -51,6 +51,10 @@ class Settings:
     # purge job. An app takes one nonce per credential request, so twice the log-in budget per address still
     # serves many citizens behind one address (a service centre's Wi-Fi, carrier NAT).
     nonce_limit: str = "60/minute;600/hour"
+    # Per account, for device challenges: each is a row until the purge job. A phone registers once, and a
+    # failed proof takes a fresh challenge; ten an hour leaves room for retries and a new phone, and caps what
+    # one account can add at thirty rows a day.
+    device_challenge_limit: str = "10/hour;30/day"
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -155,6 +159,7 @@ def _check(settings: Settings) -> None:
         "link_limit_account",
         "rego_check_limit",
         "nonce_limit",
+        "device_challenge_limit",
     )
     for name in limits:
         try:

@@ -278,7 +278,14 @@ def test_an_unknown_environment_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     "name",
-    ["LOGIN_LIMIT_ACCOUNT", "LOGIN_LIMIT_ADDRESS", "LINK_LIMIT_ACCOUNT", "REGO_CHECK_LIMIT", "NONCE_LIMIT"],
+    [
+        "LOGIN_LIMIT_ACCOUNT",
+        "LOGIN_LIMIT_ADDRESS",
+        "LINK_LIMIT_ACCOUNT",
+        "REGO_CHECK_LIMIT",
+        "NONCE_LIMIT",
+        "DEVICE_CHALLENGE_LIMIT",
+    ],
 )
 def test_a_malformed_rate_limit_is_a_config_error_at_startup(tmp_path, name):
     config = {

@@ -16,7 +16,9 @@ from wallet.devices.schemas import (
     UpdateDeviceSchema,
 )
 from wallet.devices.service import CHALLENGE_LIFETIME, DeviceService, NewDevice
+from wallet.errors import RateLimited
 from wallet.http import Blueprint
+from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 blp = Blueprint("devices", __name__, url_prefix="/v1", description="The citizen's devices")
@@ -30,12 +32,29 @@ def _devices() -> DeviceService:
 @blp.operation("getDeviceChallenge")
 @citizen_required(blp)
 @blp.response(201, ChallengeSchema)
+@blp.problems(429)
 def challenge() -> dict[str, Any]:
-    """A challenge for the device to sign when it registers (single use, 5 minutes)"""
+    """A challenge for the device to sign when it registers (single use, 5 minutes)
+
+    Limited per account; past the limit the answer is 429 with Retry-After.
+    """
+    account_id = current_citizen().account_id
+    _limit_challenges(account_id)
     return {
-        "challenge": _devices().challenge(current_citizen().account_id),
+        "challenge": _devices().challenge(account_id),
         "expires_in": int(CHALLENGE_LIFETIME.total_seconds()),
     }
+
+
+def _limit_challenges(account_id: uuid.UUID) -> None:
+    """Every challenge is a row until the purge job: without a limit, one account could grow the table at
+    will."""
+    rt = runtime()
+    rules = parse_rules(rt.settings.device_challenge_limit)
+    wait = rt.limiter.retry_after(rules, "device-challenge", str(account_id))
+    if wait:
+        raise RateLimited(wait, "Too many device challenges; try again later.")
+    rt.limiter.hit(rules, "device-challenge", str(account_id))
 
 
 @blp.route("/devices", methods=["POST"])

@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from keys import ec_public_jwk, jwk_thumbprint
 from tests.factories import bearer, citizen
 from tests.wallet.issuance.forging import jws
-from wallet.devices.models import Device
+from wallet.devices.models import Device, DeviceChallenge
 from wallet.holder.oid4vci import DeviceKey
 
 
@@ -222,3 +222,17 @@ def _issued_states(rt):
     for key, state in rows:
         states.setdefault(key, set()).add(state)
     return states
+
+
+def test_device_challenge_flooding_from_one_account_is_rate_limited(client, rt, token):
+    """Every challenge was a row until the purge job, with no limit: one account could grow the table."""
+    statuses = [client.post("/v1/devices/challenges", headers=bearer(token)).status_code for _ in range(11)]
+
+    assert statuses == [201] * 10 + [429]  # the default, 10/hour;30/day
+    limited = client.post("/v1/devices/challenges", headers=bearer(token))
+    assert limited.mimetype == "application/problem+json"
+    assert (limited.json["code"], int(limited.headers["Retry-After"]) > 0) == ("rate_limited", True)
+    with rt.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(DeviceChallenge)) == 10
+    other = citizen(client, "sam@example.org")["access_token"]
+    assert client.post("/v1/devices/challenges", headers=bearer(other)).status_code == 201  # per account
