@@ -7,6 +7,7 @@ The image is bounded before it is decoded: file size, pixel count, and only PNG,
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import zxingcpp
@@ -18,6 +19,20 @@ FORMATS = ("PNG", "JPEG", "WEBP")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PIXELS = 40_000_000  # a 48-megapixel phone photo is downscaled by every camera app we know before sharing
 _QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
+# What Pillow may raise on a hostile or damaged file besides OSError (unidentified, truncated): ValueError
+# (a text chunk that decompresses past MAX_TEXT_CHUNK), SyntaxError and struct.error (broken chunk
+# structure), EOFError, MemoryError, and its decompression-bomb check. All are an unreadable image.
+_UNREADABLE = (
+    OSError,
+    ValueError,
+    SyntaxError,
+    struct.error,
+    EOFError,
+    MemoryError,
+    Image.DecompressionBombError,
+)
+# zxing-cpp's binding turns C++ exceptions into RuntimeError (or ValueError for bad arguments).
+_UNDECODABLE = (RuntimeError, ValueError, MemoryError)
 
 
 class ImageError(VerifierError):
@@ -26,7 +41,7 @@ class ImageError(VerifierError):
 
 def decode_qr_image(path: str | Path) -> str:
     """The text of the one QR code in the image at ``path``. Raises ImageError."""
-    found = {barcode.text for barcode in _read(_load(Path(path))) if barcode.valid}
+    found = {barcode.text for barcode in _read(_load(Path(path)), path) if barcode.valid}
     if not found:
         raise ImageError(f"no QR code found in {path}")
     if len(found) > 1:
@@ -42,7 +57,7 @@ def _load(path: Path) -> Image.Image:
             if image.width * image.height > MAX_PIXELS:
                 raise ImageError(f"{path} has more than {MAX_PIXELS} pixels")
             return _on_white(image)
-    except (OSError, Image.DecompressionBombError) as e:  # UnidentifiedImageError and truncation are OSErrors
+    except _UNREADABLE as e:
         raise ImageError(f"cannot read the image {path}: {e}") from e
 
 
@@ -55,5 +70,8 @@ def _on_white(image: Image.Image) -> Image.Image:
     return image.convert("L")
 
 
-def _read(image: Image.Image) -> list[zxingcpp.Barcode]:
-    return zxingcpp.read_barcodes(image, formats=_QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
+def _read(image: Image.Image, path: str | Path) -> list[zxingcpp.Barcode]:
+    try:
+        return zxingcpp.read_barcodes(image, formats=_QR_ONLY, text_mode=zxingcpp.TextMode.Plain)
+    except _UNDECODABLE as e:
+        raise ImageError(f"cannot decode the image {path}: {e}") from e

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -151,6 +153,28 @@ def test_verify_of_an_unreadable_image_exits_2(world, tmp_path, name):
     result = _verify(world, tmp_path, str(tmp_path / name))
 
     assert result.exit_code == 2
+    assert "cannot read the image" in result.output
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def test_a_png_with_an_oversized_text_chunk_is_refused_and_verify_exits_2(world, tmp_path):
+    """A 2 KB PNG whose zTXt chunk inflates past Pillow's MAX_TEXT_CHUNK: Pillow raises ValueError."""
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, "PNG")
+    png, after_ihdr = buffer.getvalue(), 8 + 25  # the signature, then IHDR (13 bytes of data)
+    bomb = _png_chunk(b"zTXt", b"Comment\x00\x00" + zlib.compress(b"A" * (2 * 1024 * 1024), 9))
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png[:after_ihdr] + bomb + png[after_ihdr:])
+    assert path.stat().st_size < 4096
+
+    with pytest.raises(ImageError, match="cannot read the image"):
+        decode_qr_image(path)
+    result = _verify(world, tmp_path, str(path))
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "cannot read the image" in result.output
 
 
