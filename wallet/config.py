@@ -55,6 +55,11 @@ class Settings:
     # failed proof takes a fresh challenge; ten an hour leaves room for retries and a new phone, and caps what
     # one account can add at thirty rows a day.
     device_challenge_limit: str = "10/hour;30/day"
+    # Per account, applications filed (each a row, audit events and a notification, even one the rules
+    # decline at once). A citizen applies for a card a few times in years: five a day lets them correct a
+    # declined declaration and try again in one sitting, and twenty a month a case that drags on; beyond
+    # that it is a script, held to 240 rows a year.
+    application_limit_account: str = "5/day;20/month"
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     argon2_parallelism: int = 4
@@ -160,6 +165,7 @@ def _check(settings: Settings) -> None:
         "rego_check_limit",
         "nonce_limit",
         "device_challenge_limit",
+        "application_limit_account",
     )
     for name in limits:
         try:

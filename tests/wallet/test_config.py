@@ -285,6 +285,7 @@ def test_an_unknown_environment_is_refused(tmp_path):
         "REGO_CHECK_LIMIT",
         "NONCE_LIMIT",
         "DEVICE_CHALLENGE_LIMIT",
+        "APPLICATION_LIMIT_ACCOUNT",
     ],
 )
 def test_a_malformed_rate_limit_is_a_config_error_at_startup(tmp_path, name):

@@ -28,6 +28,7 @@ from wallet.auth.guards import (
 )
 from wallet.db import request_session
 from wallet.http import Blueprint
+from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 blp = Blueprint("applications", __name__, url_prefix="/v1", description="Applications for cards")
@@ -46,6 +47,8 @@ def _applications() -> ApplicationService:
         agencies=rt.agencies(session),
         offers=rt.offers(session),
         base_url=rt.settings.public_url,
+        limiter=rt.limiter,
+        rules=parse_rules(rt.settings.application_limit_account),
     )
 
 
@@ -71,7 +74,7 @@ def _shown_to_agency(service: ApplicationService, application: Application) -> d
 @citizen_required(blp)
 @blp.arguments(ApplicationRequestSchema)
 @blp.response(201, ApplicationSchema)
-@blp.problems(409, 422, 503)
+@blp.problems(409, 422, 429, 503)
 def submit(body: dict[str, Any]) -> dict[str, Any]:
     """Apply for a card
 

@@ -9,8 +9,10 @@ request's one commit (or rollback) at the boundary makes a refused request leave
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict
 
+from limits import RateLimitItem
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -43,18 +45,30 @@ from wallet.applications.rules import (
 )
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
-from wallet.errors import InvalidField, NotFound
+from wallet.errors import InvalidField, NotFound, RateLimited
 from wallet.issuance.offers import OfferService
 from wallet.notifications.service import notify
+from wallet.ratelimit import RateLimiter
 
 
 class ApplicationService:
     def __init__(
-        self, session: Session, *, clock: Clock, agencies: AgencyService, offers: OfferService, base_url: str
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        agencies: AgencyService,
+        offers: OfferService,
+        base_url: str,
+        limiter: RateLimiter,
+        rules: Sequence[RateLimitItem],
     ) -> None:
+        """``rules``: how many applications one account may file (``application_limit_account``)."""
         self.session = session
         self.clock = clock
         self.agencies = agencies
+        self.limiter = limiter
+        self.rules = rules
         self.cards = CardDesk(session, agencies=agencies, offers=offers, base_url=base_url)
 
     # --- The citizen ------------------------------------------------------------------------------------
@@ -66,8 +80,8 @@ class ApplicationService:
 
         Raises StatutoryDeclarationRequired, ApplicationPending (one is already waiting),
         ApplicationsUnavailable (the deciding agency is not set up), CardSuspended (the card it would give
-        replaces one that is suspended, of its own type or another the same rules give), ClaimsInvalid (the
-        record does not fit the card).
+        replaces one that is suspended, of its own type or another the same rules give), RateLimited (the
+        account has filed too many lately), ClaimsInvalid (the record does not fit the card).
         """
         spec = KINDS[kind]
         if missing_declarations(declarations):
@@ -81,6 +95,7 @@ class ApplicationService:
             raise CardSuspended(
                 "The agency that suspended it can tell you why, and when it may be reinstated."
             )
+        self._count_filing(account_id)
         application = self._file(account_id, agency, spec, declarations, source, decision, actor)
         if decision.outcome == Outcome.APPROVED:
             self._approve(application, agency, verified=None, actor=actor)
@@ -195,6 +210,14 @@ class ApplicationService:
             years=spec.card_years,
             actor=actor,
         )
+
+    def _count_filing(self, account_id: uuid.UUID) -> None:
+        # Last of the checks, so that only what would be filed counts: a refused request (incomplete, one
+        # already pending) writes nothing and costs the citizen nothing of their allowance.
+        wait = self.limiter.retry_after(self.rules, "application-account", str(account_id))
+        if wait:
+            raise RateLimited(wait, "You have made many applications lately; try again later.")
+        self.limiter.hit(self.rules, "application-account", str(account_id))
 
     def _file(
         self,

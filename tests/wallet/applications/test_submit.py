@@ -375,3 +375,17 @@ def suspend_the_card(rt) -> None:
             actor=TEST_ACTOR,
         )
         session.commit()
+
+
+def test_applications_are_limited_per_account(rt, applicant, other):
+    # Each one the rules decline at once is still a row, audit events and a notification.
+    for _ in range(5):
+        assert applicant.applied(nsw_resident=False)["status"] == "declined"
+
+    response = applicant.apply(nsw_resident=False)
+
+    assert response.status_code == 429, response.json
+    assert response.json["code"] == "rate_limited"
+    assert int(response.headers["Retry-After"]) >= 1
+    assert (count(rt, Application), count(rt, Notification)) == (5, 5)
+    assert other.applied(nsw_resident=False)["status"] == "declined"  # one account's limit only
