@@ -90,7 +90,8 @@ def check_status(
         value = entry.statuses[index]
     except IndexError:
         return StatusOutcome("unavailable", (Reason.STATUS_UNAVAILABLE,), age)
-    stale = age > max_age or (entry.exp is not None and now > entry.exp)
+    # RFC 7519 section 4.1.4: a token is expired at its exp itself, as a credential is (now >= exp).
+    stale = age > max_age or (entry.exp is not None and now >= entry.exp)
     return _outcome(value, stale=stale, age=age)
 
 

@@ -86,7 +86,7 @@ def verify_trust_bundle(
         raise TrustError("the trust bundle needs iss, iat and exp")
     if iat > now + leeway:
         raise TrustError("the trust bundle is issued in the future")
-    if now > exp + leeway:
+    if now >= exp + leeway:  # expired at exp itself (RFC 7519), with the same leeway as credentials
         raise TrustError("the trust bundle has expired: sync a new one")
     return _document(payload, allowed=_BUNDLE_MEMBERS)
 

@@ -55,6 +55,16 @@ def test_stale_list_by_exp(world):
     assert _at(world, 0, status_lists={STATUS_URI: token}) == ("stale", ["status_stale"], 60)
 
 
+@pytest.mark.parametrize(("offset", "status"), [(-1, "valid"), (0, "stale")])
+def test_a_status_list_is_stale_from_its_exp_on(world, offset, status):
+    exp = NOW + 100
+    store = world.store(status_lists={STATUS_URI: world.status_token(iat=NOW - 60, exp=exp)})
+
+    result = world.verify(world.present(iat=exp + offset), store=store, now=exp + offset)
+
+    assert result.status == status
+
+
 def test_a_list_without_exp_is_bounded_by_the_policy_only(world):
     token = world.status_token(iat=NOW - 60, exp=None)
 

@@ -146,6 +146,15 @@ def test_an_expired_bundle(world):
         TrustStore.from_signed_bundle(world.bundle(exp=NOW - 3600), anchors=world.anchors(), now=NOW)
 
 
+def test_a_bundle_is_refused_from_exp_plus_leeway_on(world):
+    exp, leeway = NOW + 100, 5
+    bundle = world.bundle(exp=exp)
+
+    TrustStore.from_signed_bundle(bundle, anchors=world.anchors(), now=exp + leeway - 1, leeway=leeway)
+    with pytest.raises(TrustError, match="expired"):
+        TrustStore.from_signed_bundle(bundle, anchors=world.anchors(), now=exp + leeway, leeway=leeway)
+
+
 def test_a_bundle_from_the_future(world):
     with pytest.raises(TrustError, match="future"):
         TrustStore.from_signed_bundle(world.bundle(iat=NOW + 3600), anchors=world.anchors(), now=NOW)
