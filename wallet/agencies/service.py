@@ -12,7 +12,7 @@ import secrets
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +30,7 @@ from wallet.audit.service import Actor, record
 from wallet.auth.tokens import AccessTokens
 from wallet.clock import Clock
 from wallet.digests import digest
-from wallet.errors import NotFound
+from wallet.errors import InvalidField, NotFound
 
 SCOPES = frozenset(
     {
@@ -45,6 +45,8 @@ SCOPES = frozenset(
     }
 )
 _DECOY_DIGEST = digest("no such client")
+# UTC+14 (Line Islands): the first place where a date begins.
+FURTHEST_AHEAD_OF_UTC = timedelta(hours=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +185,9 @@ class AgencyService:
         family_name: str,
         birthdate: date,
     ) -> Person:
-        """Raises PersonExists when the agency already has this record number."""
+        """Raises InvalidField for a birthdate after today, PersonExists when the agency already has this
+        record number."""
+        self._check_birthdate(birthdate)
         person = Person(
             agency_id=agency_id,
             agency_ref=agency_ref,
@@ -200,12 +204,20 @@ class AgencyService:
         return person
 
     def update_person(self, agency_id: uuid.UUID, person_id: uuid.UUID, changes: dict[str, object]) -> Person:
-        """Apply validated changes to one of the agency's records. Raises NotFound."""
+        """Apply validated changes to one of the agency's records. Raises NotFound, or InvalidField for a
+        birthdate after today."""
         person = self.get_person(agency_id, person_id)
+        if "birthdate" in changes:
+            self._check_birthdate(changes["birthdate"])
         for name, value in changes.items():
             setattr(person, name, value)
         self.session.flush()
         return person
+
+    def _check_birthdate(self, birthdate: object) -> None:
+        # Today anywhere: a date after the one in the time zone furthest ahead has not come for anyone yet.
+        if isinstance(birthdate, date) and birthdate > (self.clock.now() + FURTHEST_AHEAD_OF_UTC).date():
+            raise InvalidField("birthdate", "Must not be after today.")
 
     def get_person(self, agency_id: uuid.UUID, person_id: uuid.UUID) -> Person:
         """The agency's own person record. Raises NotFound, also for another agency's record."""

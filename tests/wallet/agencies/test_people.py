@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from tests.factories import agency_client, agency_token, bearer
 
@@ -104,3 +105,40 @@ def test_a_birthdate_before_1900_is_refused_on_creating_and_changing_a_record(cl
     for response in responses:
         assert response.status_code == 422, response.json
         assert response.json["errors"]["json"] == {"birthdate": ["Must not be before 1900-01-01."]}
+
+
+def test_a_birthdate_after_today_is_refused_on_creating_and_changing_a_record(client, rt, clock):
+    # A typo such as 9966 for 1966 once reached the application rules, whose date arithmetic then failed.
+    token = agency_token(client, agency_client(rt))
+    created = client.post("/v1/agency/people", json=ALEX, headers=bearer(token))
+    tomorrow_everywhere = {"birthdate": (clock.now() + timedelta(days=2)).date().isoformat()}
+
+    responses = [
+        client.post(
+            "/v1/agency/people",
+            json={**ALEX, "agency_ref": "P-2", **tomorrow_everywhere},
+            headers=bearer(token),
+        ),
+        client.patch(
+            f"/v1/agency/people/{created.json['id']}", json=tomorrow_everywhere, headers=bearer(token)
+        ),
+    ]
+
+    for response in responses:
+        assert response.status_code == 422, response.json
+        assert response.json["errors"]["json"] == {"birthdate": ["Must not be after today."]}
+    assert (
+        client.get(f"/v1/agency/people/{created.json['id']}", headers=bearer(token)).json["birthdate"]
+        == (ALEX["birthdate"])
+    )
+
+
+def test_a_birthdate_of_today_somewhere_is_accepted(client, rt, clock):
+    token = agency_token(client, agency_client(rt))
+    today_in_kiritimati = (clock.now() + timedelta(hours=14)).date().isoformat()
+
+    response = client.post(
+        "/v1/agency/people", json={**ALEX, "birthdate": today_in_kiritimati}, headers=bearer(token)
+    )
+
+    assert response.status_code == 201, response.json

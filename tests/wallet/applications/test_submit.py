@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from tests.factories import TEST_ACTOR, agency_client, agency_token, bearer
+from tests.factories import TEST_ACTOR
 from tests.wallet.applications.conftest import (
     DECLARATIONS,
     OLD_ENOUGH,
@@ -160,27 +160,6 @@ def test_a_stored_record_dated_after_today_leaves_the_application_to_the_agency(
     assert shown["explanation"] == UNCONFIRMED_AGE
     [application] = rows(rt, Application)
     assert application.birthdate is None
-
-
-def test_a_record_dated_after_today_by_the_agency_api_leaves_the_application_to_the_agency(
-    client, rt, applicant
-):
-    token = agency_token(client, agency_client(rt, "transport", ("people:write",)))
-    person = client.post(
-        "/v1/agency/people",
-        json={"agency_ref": "R1", "given_name": "Robin", "family_name": "Elder", "birthdate": "9966-11-22"},
-        headers=bearer(token),
-    )
-    assert person.status_code == 201, person.json  # AgencyService does not check it against the clock yet
-    link = f"/v1/agency/people/{person.json['id']}/link-codes"
-    code = client.post(link, headers=bearer(token)).json["code"]
-    linked = client.post("/v1/links", json={"agency": "transport", "code": code}, headers=applicant.headers)
-    assert linked.status_code == 201, linked.json
-
-    shown = applicant.applied()
-
-    assert shown["status"] == "pending"
-    assert shown["explanation"] == UNCONFIRMED_AGE
 
 
 def test_another_accounts_record_does_not_count(rt, applicant, other):
