@@ -14,6 +14,8 @@ from functools import cache
 from limits import RateLimitItem, parse_many, storage
 from limits.strategies import MovingWindowRateLimiter
 
+from wallet.errors import RateLimited
+
 
 class RateLimiter:
     def __init__(self, storage_uri: str) -> None:
@@ -35,6 +37,14 @@ class RateLimiter:
     def hit(self, rules: Sequence[RateLimitItem], *key: str) -> None:
         for rule in rules:
             self._limiter.hit(rule, *key)
+
+    def take(self, rules: Sequence[RateLimitItem], *key: str, refusal: str) -> None:
+        """Count one attempt by ``key``; raises RateLimited (``refusal``, with the wait) instead, counting
+        nothing, when any rule is spent already."""
+        wait = self.retry_after(rules, *key)
+        if wait:
+            raise RateLimited(wait, refusal)
+        self.hit(rules, *key)
 
     def ping(self) -> bool:
         return bool(self._limiter.storage.check())

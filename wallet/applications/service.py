@@ -45,7 +45,7 @@ from wallet.applications.rules import (
 )
 from wallet.audit.service import Actor, record
 from wallet.clock import Clock
-from wallet.errors import InvalidField, NotFound, RateLimited
+from wallet.errors import InvalidField, NotFound
 from wallet.issuance.offers import OfferService
 from wallet.notifications.service import notify
 from wallet.ratelimit import RateLimiter
@@ -214,10 +214,8 @@ class ApplicationService:
     def _count_filing(self, account_id: uuid.UUID) -> None:
         # Last of the checks, so that only what would be filed counts: a refused request (incomplete, one
         # already pending) writes nothing and costs the citizen nothing of their allowance.
-        wait = self.limiter.retry_after(self.rules, "application-account", str(account_id))
-        if wait:
-            raise RateLimited(wait, "You have made many applications lately; try again later.")
-        self.limiter.hit(self.rules, "application-account", str(account_id))
+        refusal = "You have made many applications lately; try again later."
+        self.limiter.take(self.rules, "application-account", str(account_id), refusal=refusal)
 
     def _file(
         self,

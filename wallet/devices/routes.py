@@ -16,7 +16,6 @@ from wallet.devices.schemas import (
     UpdateDeviceSchema,
 )
 from wallet.devices.service import CHALLENGE_LIFETIME, DeviceService, NewDevice
-from wallet.errors import RateLimited
 from wallet.http import Blueprint
 from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
@@ -51,10 +50,8 @@ def _limit_challenges(account_id: uuid.UUID) -> None:
     will."""
     rt = runtime()
     rules = parse_rules(rt.settings.device_challenge_limit)
-    wait = rt.limiter.retry_after(rules, "device-challenge", str(account_id))
-    if wait:
-        raise RateLimited(wait, "Too many device challenges; try again later.")
-    rt.limiter.hit(rules, "device-challenge", str(account_id))
+    refusal = "Too many device challenges; try again later."
+    rt.limiter.take(rules, "device-challenge", str(account_id), refusal=refusal)
 
 
 @blp.route("/devices", methods=["POST"])

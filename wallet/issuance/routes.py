@@ -17,7 +17,7 @@ from wallet.agencies.models import Agency
 from wallet.auth.guards import authenticate_citizen, bearer_token, caller_actor, public
 from wallet.auth.tokens import InvalidAccessToken
 from wallet.db import request_session
-from wallet.errors import NotFound, RateLimited, Unauthenticated
+from wallet.errors import NotFound, Unauthenticated
 from wallet.http import Blueprint
 from wallet.issuance import metadata
 from wallet.issuance.errors import (
@@ -135,10 +135,7 @@ def _limit_nonces() -> None:
     rt = runtime()
     rules = parse_rules(rt.settings.nonce_limit)
     address = request.remote_addr or "unknown"
-    wait = rt.limiter.retry_after(rules, "nonce", address)
-    if wait:
-        raise RateLimited(wait, "Too many nonce requests; try again later.")
-    rt.limiter.hit(rules, "nonce", address)
+    rt.limiter.take(rules, "nonce", address, refusal="Too many nonce requests; try again later.")
 
 
 @blp.route("/issuers/<slug>/token", methods=["POST"])

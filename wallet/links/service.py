@@ -22,7 +22,7 @@ from wallet.audit.service import Actor, record
 from wallet.clock import Clock
 from wallet.db import use_once
 from wallet.digests import digest
-from wallet.errors import NotFound, RateLimited
+from wallet.errors import NotFound
 from wallet.links.errors import IdentifierInUse, NoMatchingRecord
 from wallet.links.models import LinkCode, PersonIdentifier
 from wallet.ratelimit import RateLimiter
@@ -122,10 +122,8 @@ class LinkService:
         return self._link(account_id, link_code.person_id, actor)
 
     def _throttle(self, account_id: uuid.UUID) -> None:
-        wait = self.limiter.retry_after(self.rules, "link-account", str(account_id))
-        if wait:
-            raise RateLimited(wait, "Too many attempts to link a record; try again later.")
-        self.limiter.hit(self.rules, "link-account", str(account_id))
+        refusal = "Too many attempts to link a record; try again later."
+        self.limiter.take(self.rules, "link-account", str(account_id), refusal=refusal)
 
     def _spend(self, link_code: LinkCode) -> bool:
         now = self.clock.now()

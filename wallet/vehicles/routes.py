@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from wallet.auth.guards import citizen_required, current_citizen
 from wallet.db import request_session
-from wallet.errors import RateLimited
 from wallet.http import Blueprint
 from wallet.payments.idempotency import Claim
 from wallet.payments.idempotent import HEADER_DOC, idempotent, payment_reply
@@ -107,9 +106,6 @@ def rego_check(query: dict[str, Any]) -> dict[str, Any]:
     rt = runtime()
     rules = parse_rules(rt.settings.rego_check_limit)
     address = request.remote_addr or "unknown"
-    wait = rt.limiter.retry_after(rules, "rego-check", address)
-    if wait:
-        raise RateLimited(wait, "Too many registration checks; try again later.")
-    rt.limiter.hit(rules, "rego-check", address)
+    rt.limiter.take(rules, "rego-check", address, refusal="Too many registration checks; try again later.")
     service = _vehicles()
     return rego_check_view(service, service.by_plate(query["plate"]))
