@@ -37,12 +37,13 @@ POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"  # the shared tes
 
 @contextlib.contextmanager
 def demo_server(
-    home: Path, *, workers: int, database_url: str | None = None
+    home: Path, *, workers: int, database_url: str | None = None, settings: Mapping[str, str] | None = None
 ) -> Iterator[tuple[Running, dict[str, str]]]:
     """``credwallet init --demo`` then ``credwallet serve`` with state under ``home`` (and the database at
-    ``database_url``, SQLite under ``home`` if None): the server and its environment."""
+    ``database_url``, SQLite under ``home`` if None), ``settings`` added to its environment: the server and
+    that environment."""
     port = free_port()
-    env = server_env(home / "var", f"http://127.0.0.1:{port}")
+    env = server_env(home / "var", f"http://127.0.0.1:{port}") | dict(settings or {})
     if database_url:
         env["CREDWALLET_DATABASE_URL"] = database_url
     init_demo(env)
