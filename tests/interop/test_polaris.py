@@ -8,12 +8,20 @@ SHA-256 of the ASCII of everything through the last ``~``.
 
 from __future__ import annotations
 
+import base64
 import hashlib
+from datetime import timedelta
 from typing import Any
 
+import marshmallow as ma
 import pytest
 from polaris_oid4vp.sdjwt import verify_presentation
 
+from issuers.catalog import DRIVER_LICENCE
+from issuers.claims import JPEG_MAGIC, MAX_PORTRAIT_BYTES
+from issuers.sdjwt import mint, prepare_claims
+from keys import SigningKey
+from tests.samples import LICENCE
 from verifier.disclosures import decode_disclosure
 from verifier.encoding import b64url_encode
 from verifier.store import TrustStore
@@ -134,3 +142,36 @@ def test_both_refuse_a_disclosure_cut_from_under_the_holders_proof(issued, phone
 
     assert (verdict.authentic, verdict.code) == (False, "sd_hash")
     assert [str(reason) for reason in result.reasons] == ["sd_hash_mismatch"]
+
+
+def test_polaris_accepts_a_licence_that_discloses_the_largest_portrait_we_take(phone, clock, now):
+    # Portraits of up to 64 KiB were taken once: past about 49 kB their disclosure outgrew polaris's limit.
+    key = SigningKey.generate("issuer:transport")
+    jpeg = JPEG_MAGIC + bytes(MAX_PORTRAIT_BYTES - len(JPEG_MAGIC))
+    record = {**LICENCE, "portrait": base64.b64encode(jpeg).decode()}
+    minted = mint(
+        DRIVER_LICENCE,
+        prepare_claims(DRIVER_LICENCE, record, clock.now().date()),
+        key=key,
+        issuer="https://wallet.example.gov/issuers/transport",
+        vct="https://wallet.example.gov/vct/driver_licence/v1",
+        holder_jwk=phone.jwk,
+        status=None,
+        now=clock.now(),
+        lifetime=timedelta(days=30),
+    )
+    presentation = present(minted.sd_jwt, {"given_name", "portrait"}, phone, now=now)
+
+    verdict = polaris(presentation, [key.public_jwk()], now=now)
+
+    assert verdict.authentic, (verdict.code, verdict.reason)
+    assert verdict.claims["portrait"] == record["portrait"]
+
+
+def test_a_portrait_past_the_limit_is_refused_before_minting(clock):
+    jpeg = JPEG_MAGIC + bytes(MAX_PORTRAIT_BYTES + 1 - len(JPEG_MAGIC))
+
+    with pytest.raises(ma.ValidationError, match="portrait"):
+        prepare_claims(
+            DRIVER_LICENCE, {**LICENCE, "portrait": base64.b64encode(jpeg).decode()}, clock.now().date()
+        )
