@@ -52,7 +52,10 @@ class DemeritService:
 
     def record_offence(self, fine: Fine, *, today: date, actor: Actor) -> DemeritEntry | None:
         """Record a paid or upheld fine's points on its offence date, once; then check the threshold."""
-        if fine.points <= 0 or self._entry_of(fine.id) is not None:
+        if fine.points <= 0:
+            return None
+        self._lock_person(fine.person_id)
+        if self._entry_of(fine.id) is not None:
             return None
         offence_date = local_date(fine.offence_at, self.rules.timezone)
         points, period = rules.points_for(fine.offence_code, offence_date, fine.points, self.rules)
@@ -195,6 +198,15 @@ class DemeritService:
             entry.sanction_id = sanction.id
         self.session.flush()
         return sanction
+
+    def _lock_person(self, person_id: uuid.UUID) -> None:
+        """Two offences of one person recorded at once take turns, so the later one counts the earlier
+        one's points towards the threshold (each alone would see only its own and suspend no one).
+
+        NO KEY UPDATE, as Sanctions._apply takes it later in the same transaction (see the lock order in
+        wallet.issuance.status). On SQLite writers are already serialised by BEGIN IMMEDIATE (wallet.sqlite),
+        and FOR UPDATE is not emitted there."""
+        self.session.get(Person, person_id, with_for_update={"key_share": True}, populate_existing=True)
 
     def _entry_of(self, fine_id: uuid.UUID) -> DemeritEntry | None:
         return self.session.scalars(select(DemeritEntry).where(DemeritEntry.fine_id == fine_id)).first()
