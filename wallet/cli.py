@@ -162,10 +162,15 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
+    from alembic.util import CommandError
+
     from wallet.migrate import upgrade
 
     with cli_runtime() as rt:
-        upgrade(rt.db.engine, revision)
+        try:
+            upgrade(rt.db.engine, revision)
+        except CommandError as e:  # a revision that is not in the migrations, and the like
+            raise CliError(str(e)) from e
         click.echo(f"Database at {revision}.")
 
 
@@ -239,7 +244,10 @@ def trust_export(out: str) -> None:
 
     with cli_runtime() as rt, transaction(rt) as session:
         bundle = rt.trust(session).bundle()
-    Path(out).write_text(bundle.token + "\n", encoding="ascii")
+    try:
+        Path(out).write_text(bundle.token + "\n", encoding="ascii")
+    except OSError as e:  # a missing folder, no permission, a full disk
+        raise CliError(f"cannot write {out}: {e.strerror or e}") from e
     click.echo(f"Trust bundle written to {out}.")
 
 

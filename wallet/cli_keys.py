@@ -54,6 +54,9 @@ def keys_rotate(purpose: str | None, issuer: str | None, publish_days: int) -> N
         raise CliError("name either PURPOSE or --issuer AGENCY")
     purpose = purpose or f"issuer:{issuer}"
     with cli_runtime() as rt, transaction(rt) as session:
+        if purpose.startswith("issuer:"):
+            # An issuer key is an agency's: one for no agency would be published and used by nothing.
+            rt.agencies(session).find_agency(purpose.removeprefix("issuer:"))
         now = rt.clock.now()
         key = rt.keystore.rotate(purpose, now=now, publish_for=timedelta(days=publish_days))
         record(

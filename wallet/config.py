@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from wallet.ratelimit import parse_rules
 
 log = logging.getLogger(__name__)
@@ -143,6 +146,7 @@ def _complete(settings: Settings) -> Settings:
 
 
 def _check(settings: Settings) -> None:
+    _check_database_url(settings.database_url)
     if settings.env not in ENVIRONMENTS:
         raise ConfigError(f"{PREFIX}ENV must be one of {', '.join(ENVIRONMENTS)}")
     if settings.is_production:
@@ -172,6 +176,18 @@ def _check(settings: Settings) -> None:
             parse_rules(getattr(settings, name))
         except ValueError:
             raise ConfigError(f"{PREFIX}{name.upper()} must look like '5/minute;20/hour'") from None
+
+
+def _check_database_url(url: str) -> None:
+    """A URL SQLAlchemy cannot parse fails here, once, as a config error. The message leaves the URL out:
+    it may carry a password, and the parser's own errors may quote it."""
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise ConfigError(
+            f"{PREFIX}DATABASE_URL is not a database URL: expected dialect+driver://user:password@host:port/"
+            "database, the port a number"
+        ) from None
 
 
 def _development_passphrase(data_dir: Path) -> str:

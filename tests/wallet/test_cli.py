@@ -426,6 +426,49 @@ def test_bad_input_is_a_message_and_exit_2_and_changes_nothing(initialised, args
     assert not (initialised.parent / "etc").exists()
 
 
+MALFORMED_DATABASE = "postgresql+psycopg://u:s3cret-pw@127.0.0.1:notaport/db"
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        pytest.param(
+            ["trust", "export", "--out", "/nonexistent-dir/x/bundle.jwt"],
+            {},
+            "cannot write /nonexistent-dir/x/bundle.jwt: No such file or directory",
+            id="export-to-a-missing-folder",
+        ),
+        pytest.param(
+            ["db", "upgrade", "--revision", "bogus"],
+            {},
+            "Can't locate revision identified by 'bogus'",
+            id="unknown-revision",
+        ),
+        pytest.param(
+            ["jobs", "run"],
+            {"CREDWALLET_DATABASE_URL": MALFORMED_DATABASE},
+            "CREDWALLET_DATABASE_URL is not a database URL",
+            id="port-not-a-number",
+        ),
+        pytest.param(
+            ["keys", "rotate", "--issuer", "nope"], {}, "no agency 'nope'", id="issuer-key-of-no-agency"
+        ),
+        pytest.param(
+            ["keys", "rotate", "issuer:nope"], {}, "no agency 'nope'", id="issuer-purpose-of-no-agency"
+        ),
+    ],
+)
+def test_input_that_gave_a_traceback_or_an_orphan_key_is_one_line_and_exit_2(initialised, args, env, message):
+    before = snapshot(initialised)
+
+    result = run(initialised, *args, **env)
+
+    refused(result, message)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "s3cret-pw" not in result.output
+    assert snapshot(initialised) == before  # no key made for an agency that does not exist
+
+
 # -- keys ------------------------------------------------------------------------------------------
 
 

@@ -260,6 +260,21 @@ def test_a_malformed_number_is_refused(tmp_path, overrides, environ):
         load_settings({"DATA_DIR": str(tmp_path), **overrides}, environ)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("postgresql+psycopg://u:s3cret-pw@127.0.0.1:notaport/db", id="port-not-a-number"),
+        pytest.param("not a url s3cret-pw", id="not-a-url"),
+    ],
+)
+def test_a_malformed_database_url_is_a_config_error_that_keeps_its_password(tmp_path, url):
+    config = {"ENV": "development", "DATA_DIR": str(tmp_path), "KEY_PASSPHRASE": TEST_PASSPHRASE}
+
+    with pytest.raises(ConfigError, match="CREDWALLET_DATABASE_URL is not a database URL") as refused:
+        load_settings({**config, "DATABASE_URL": url}, {})
+    assert "s3cret-pw" not in str(refused.value)
+
+
 @pytest.mark.parametrize("env", ["development", "production"])
 def test_a_short_passphrase_is_refused(tmp_path, env):
     with pytest.raises(ConfigError, match="at least 16 characters"):
