@@ -13,7 +13,7 @@ sent it, and kept for 24 hours.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -116,18 +116,34 @@ class Idempotency:
             return Claim(row.id, row.lease, None)
 
 
+def retire(session: Session, key_id: uuid.UUID, *, now: datetime) -> bool:
+    """Forget a key no request holds, in the caller's transaction, so that no retry can use it again (a
+    request with it is new). False, and the key kept, while a request holds its lease."""
+    row = session.get(IdempotencyKey, key_id, with_for_update=True, populate_existing=True)
+    if row is None:
+        return True
+    if row.state == "running" and row.locked_until > now:
+        return False
+    _forget(session, [row])
+    return True
+
+
 def purge_expired(session: Session, *, now: datetime) -> int:
     """Forget finished keys past their 24 hours (a running one is left for its retry to finish)."""
     rows = session.scalars(
         select(IdempotencyKey).where(IdempotencyKey.expires_at < now, IdempotencyKey.state == "done")
     ).all()
-    ids = [row.id for row in rows]
+    _forget(session, rows)
+    return len(rows)
+
+
+def _forget(session: Session, rows: Sequence[IdempotencyKey]) -> None:
     session.execute(
         update(Payment)
-        .where(Payment.idempotency_id.in_(ids))
+        .where(Payment.idempotency_id.in_([row.id for row in rows]))
         .values(idempotency_id=None)
         .execution_options(synchronize_session=False)
     )
     for row in rows:
         session.delete(row)
-    return len(rows)
+    session.flush()

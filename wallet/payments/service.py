@@ -72,6 +72,7 @@ class PaymentService:
         (declined) or pending (the gateway has not said yet)."""
         gateway = self._gateway()
         payment = self._open(account_id, claim_id, prepare, gateway.name)
+        payment = self._reread(payment.id)  # a late retry's payment may have been declined as abandoned
         if payment.state not in OPEN_STATES:
             return payment
         try:
@@ -89,14 +90,22 @@ class PaymentService:
         return self.record(payment.id, result)
 
     def record(self, payment_id: uuid.UUID, result: GatewayResult) -> Payment:
-        """Record what the gateway said, once: a payment already decided is left as it is."""
+        """Record what the gateway said, once: a payment already decided is left as it is, except that a
+        capture is never dropped: one for a payment decided as failed is due a refund."""
         with self.sessions() as session, session.begin():
             payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
             if payment is None:
                 raise ValueError(f"no payment {payment_id}")
             if payment.state in OPEN_STATES:
                 self._apply(session, payment, result)
+            elif payment.state == "failed" and result.state == "captured":
+                self._late_capture(payment)
             return payment
+
+    def abandon(self, session: Session, payment: Payment) -> None:
+        """Decline ``payment``, open and locked by the caller, whose request died before the charge; in the
+        caller's transaction (the one that makes sure no retry can still charge it)."""
+        self._apply(session, payment, GatewayResult("declined", "abandoned"))
 
     def settle_webhook(self, payment_id: uuid.UUID, result: GatewayResult) -> Payment:
         """A signed webhook's outcome, checked against the gateway's own word before it is recorded."""
@@ -117,6 +126,19 @@ class PaymentService:
         if payment is None or payment.account_id != account_id:
             raise NotFound("No such payment.")
         return payment
+
+    def _reread(self, payment_id: uuid.UUID) -> Payment:
+        with self.sessions() as session, session.begin():
+            return session.get_one(Payment, payment_id, with_for_update=True, populate_existing=True)
+
+    def _late_capture(self, payment: Payment) -> None:
+        # The charge landed after the payment was declined (as abandoned, racing the request that charged):
+        # the citizen was told it failed and what it was for is still owed, so the money goes back.
+        log.warning(
+            "payment %s captured after it was declined (%s): refund due", payment.id, payment.failure_code
+        )
+        payment.state, payment.captured_at = "refund_due", self.now()
+        payment.updated_at = payment.captured_at
 
     def _gateway(self) -> Gateway:
         if self.gateway is None:

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wallet.errors import AppError
-from wallet.payments.gateway import Gateway, GatewayResult
-from wallet.payments.idempotency import KEPT_FOR
+from wallet.payments.gateway import Gateway
+from wallet.payments.idempotency import KEPT_FOR, retire
 from wallet.payments.models import Payment
 from wallet.payments.service import OPEN_STATES, PaymentService
 
@@ -91,17 +91,26 @@ class Upkeep:
     def _reconcile(self, gateway: Gateway, payment_id: uuid.UUID, report: UpkeepReport) -> None:
         result = gateway.lookup(str(payment_id))
         if result is None:
-            if self._abandoned(payment_id):  # its request died before the charge, and no retry came
-                self.payments.record(payment_id, GatewayResult("declined", "abandoned"))
-                report.abandoned += 1
+            report.abandoned += self._abandon(gateway, payment_id)
         elif result.state != "pending":
             report.reconciled += self.payments.record(payment_id, result).state not in OPEN_STATES
 
-    def _abandoned(self, payment_id: uuid.UUID) -> bool:
-        with self.sessions() as session:
-            payment = session.get(Payment, payment_id)
-            cutoff = self.payments.now() - KEPT_FOR  # its key has expired: no retry can complete it now
-            return payment is not None and payment.state == "created" and payment.created_at < cutoff
+    def _abandon(self, gateway: Gateway, payment_id: uuid.UUID) -> bool:
+        """Decline a payment whose request died before the charge and whose key's time is up, unless a
+        retry holds the key: under the payment's lock (which a retry takes again just before it charges)
+        and the key's, retired in the same transaction, so that the decision and a retry never both go on.
+        """
+        with self.sessions() as session, session.begin():
+            now = self.payments.now()
+            payment = session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
+            if payment is None or payment.state != "created" or payment.created_at >= now - KEPT_FOR:
+                return False
+            if gateway.lookup(str(payment.id)) is not None:
+                return False  # charged after all: the next reconcile records it
+            if payment.idempotency_id is not None and not retire(session, payment.idempotency_id, now=now):
+                return False  # a retry is on its way with the key: it completes the payment
+            self.payments.abandon(session, payment)
+            return True
 
     def _ids(self, states: tuple[str, ...], limit: int) -> list[uuid.UUID]:
         with self.sessions() as session:
