@@ -18,13 +18,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from wallet.db import new_id
 from wallet.payments.errors import IdempotencyKeyReused, RequestInProgress
 from wallet.payments.models import IdempotencyKey, Payment
+from wallet.payments.service import OPEN_STATES
 
 LEASE = timedelta(seconds=30)
 KEPT_FOR = timedelta(hours=24)
@@ -129,9 +130,15 @@ def retire(session: Session, key_id: uuid.UUID, *, now: datetime) -> bool:
 
 
 def purge_expired(session: Session, *, now: datetime) -> int:
-    """Forget finished keys past their 24 hours (a running one is left for its retry to finish)."""
+    """Forget keys past their 24 hours: finished ones, and running ones no request holds (it died, or
+    ended with no answer worth keeping: a 422, a 409, a 5xx), unless an open payment still depends on
+    one (the jobs settle that payment first). Keys a request is taking over now are skipped."""
+    open_payment = exists().where(Payment.idempotency_id == IdempotencyKey.id, Payment.state.in_(OPEN_STATES))
+    unheld = and_(IdempotencyKey.state == "running", IdempotencyKey.locked_until <= now, ~open_payment)
     rows = session.scalars(
-        select(IdempotencyKey).where(IdempotencyKey.expires_at < now, IdempotencyKey.state == "done")
+        select(IdempotencyKey)
+        .where(IdempotencyKey.expires_at < now, or_(IdempotencyKey.state == "done", unheld))
+        .with_for_update(skip_locked=True)
     ).all()
     _forget(session, rows)
     return len(rows)
