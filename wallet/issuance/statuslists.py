@@ -185,10 +185,17 @@ class StatusLists:
     def token(self, record: StatusListRecord, signer: ListSigner) -> str:
         """The list's current token, re-signed when the list changed or half its cache time has passed."""
         now = self.now()
-        fresh = record.token_signed_at is not None and now - record.token_signed_at < TOKEN_TTL / 2
-        if record.token is not None and record.token_version == record.version and fresh:
-            return record.token
-        record.token = status_list_token(
+        current = _current_token(record, now)
+        if current is not None:
+            return current
+        # Re-signed under the list's row lock, on the version and statuses read under it. Without it, a
+        # request that read the statuses before a revocation could write its token over a newer one that
+        # shows the revocation, and the row would still claim its token shows the newest version.
+        self.session.refresh(record, with_for_update={"key_share": True})
+        current = _current_token(record, now)
+        if current is not None:  # another request re-signed it while this one waited for the lock
+            return current
+        token = status_list_token(
             self.statuses(record),
             key=signer.key,
             issuer=signer.issuer,
@@ -197,10 +204,9 @@ class StatusLists:
             ttl=TOKEN_TTL,
             lifetime=TOKEN_LIFETIME,
         )
-        record.token_version = record.version
-        record.token_signed_at = now
+        record.token, record.token_version, record.token_signed_at = token, record.version, now
         self.session.flush()
-        return record.token
+        return token
 
     def statuses(self, record: StatusListRecord) -> StatusList:
         statuses = StatusList(record.size, bits=2)
@@ -231,3 +237,9 @@ class StatusLists:
                 .order_by(StatusListRecord.number)
             )
         )
+
+
+def _current_token(record: StatusListRecord, now: datetime) -> str | None:
+    """The list's stored token if it shows the list's version and is less than half its cache time old."""
+    fresh = record.token_signed_at is not None and now - record.token_signed_at < TOKEN_TTL / 2
+    return record.token if record.token_version == record.version and fresh else None

@@ -32,15 +32,17 @@ def _trust() -> TrustService:
 def trust_bundle() -> Response:
     """The signed trust bundle (a JWT, typ trust-bundle+jwt); send If-None-Match to sync cheaply"""
     trust = _trust()
-    fingerprint = trust.fingerprint()  # first: an unchanged bundle is answered without signing anything
-    if request.if_none_match.contains(fingerprint):
+    etag = trust.fingerprint()  # first: an unchanged bundle is answered without signing anything
+    if request.if_none_match.contains(etag):
         response = Response(status=304)
     else:
         try:
-            response = Response(trust.bundle().token, mimetype="application/jwt")
+            bundle = trust.bundle()
         except KeyStoreError:
             raise TrustUnavailable() from None
-    response.headers["ETag"] = f'"{fingerprint}"'
+        response = Response(bundle.token, mimetype="application/jwt")
+        etag = bundle.etag  # of the list tokens it carries, which it may just have re-signed
+    response.headers["ETag"] = f'"{etag}"'
     response.headers["Cache-Control"] = (
         f"public, max-age=300, stale-if-error={int(BUNDLE_LIFETIME.total_seconds())}"
     )

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from issuers.tokens import TrustContents, TrustedIssuer, TrustPolicy, trust_bundle
 from keys import KeyStore
+from verifier.jws import parse_compact
 from wallet.agencies.models import Agency
 from wallet.clock import Clock
 from wallet.issuance.metadata import types_of
@@ -63,14 +64,19 @@ class TrustService:
         }
 
     def fingerprint(self) -> str:
-        """The bundle's ETag: what it means (issuers, keys, types, each list's version, policy), not its
-        signed bytes, which change whenever a list token is re-signed. The day is part of it, so a device
-        whose bundle is unchanged still gets a freshly signed copy daily, long before its copy expires."""
+        """The bundle's ETag: what it means (issuers, keys, types, each list's version and the statuses its
+        stored token shows, policy), not its signed bytes, which change whenever a list token is re-signed.
+        The statuses are read from the tokens themselves, so a verifier is never told 304 while the lists
+        served say something else than its copy. The day is part of it, so a device whose bundle is
+        unchanged still gets a freshly signed copy daily, long before its copy expires."""
         issuers, lists = [], []
         for agency in self.session.scalars(select(Agency).order_by(Agency.slug)):
             jwks = self.keystore.jwks(issuer_keys(agency.slug), now=self.clock.now())
             issuers.append([agency.slug, agency.name, jwks, [t.id for t in types_of(agency.slug)]])
-            lists += [[agency.slug, r.number, r.version] for r in self.issuance.lists.of_agency(agency.id)]
+            lists += [
+                [agency.slug, r.number, r.version, _statuses_shown(r.token)]
+                for r in self.issuance.lists.of_agency(agency.id)
+            ]
         basis = [
             self.clock.now().date().isoformat(),
             issuers,
@@ -82,8 +88,8 @@ class TrustService:
         ]
 
     def bundle(self) -> Bundle:
-        """The signed bundle. Raises keys.NoActiveKey when the trust-anchor key is missing."""
-        etag = self.fingerprint()
+        """The signed bundle, with the ETag of the list tokens it carries (taken after they are re-signed).
+        Raises keys.NoActiveKey when the trust-anchor key is missing."""
         contents = self.contents()
         token = trust_bundle(
             contents,
@@ -92,8 +98,14 @@ class TrustService:
             now=self.clock.now(),
             lifetime=BUNDLE_LIFETIME,
         )
-        return Bundle(token, etag)
+        return Bundle(token, self.fingerprint())
 
     def anchor_jwks(self) -> dict[str, list[dict[str, str]]]:
         """The public keys verifiers pin, retired ones included while bundles they signed are still valid."""
         return self.keystore.jwks(ANCHOR_KEYS, now=self.clock.now())
+
+
+def _statuses_shown(token: str | None) -> object:
+    """The status list a list token carries (its ``status_list`` claim), without the times that change
+    at every re-signing; None before the list's first token."""
+    return None if token is None else parse_compact(token).payload["status_list"]

@@ -25,6 +25,7 @@ from tests.factories import bearer
 from tests.samples import LICENCE
 from tests.wallet.issuance.conftest import PRE_AUTHORIZED_GRANT, jwt_payload
 from tests.wallet.issuance.reissuing import give_back_status_places
+from verifier.statuslist import StatusList
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency, Person
 from wallet.app import create_app
@@ -251,3 +252,84 @@ def test_authorisations_at_once_leave_the_person_one_in_force(settings, clock, c
         apps[0], CredentialAuthorisation, CredentialAuthorisation.person_id == committed.person_id
     )
     assert states == {"active": 1, "withdrawn": THREADS}
+
+
+def _issue_licence(app, committed, now):
+    """One licence for a new phone, through the credential endpoint; returns its status list and index."""
+    client = app.test_client()
+    nonce = client.post("/issuers/transport/nonce").json["c_nonce"]
+    response = client.post(
+        "/issuers/transport/credential",
+        json={
+            "credential_configuration_id": "driver_licence",
+            "proofs": {"jwt": [DeviceKey().proof(issuer=committed.issuer, nonce=nonce, now=now)]},
+        },
+        headers=bearer(committed.access_token),
+    )
+    assert response.status_code == 200, response.json
+    reference = jwt_payload(response.json["credentials"][0]["credential"])["status"]["status_list"]
+    return int(reference["uri"].rsplit("/", 1)[1]), reference["idx"]
+
+
+def _revoke_then_fetch_list(rt, committed, number, index, errors):
+    """Another request revokes the credential at ``index`` and commits; then a third re-signs the list."""
+    try:
+        with rt.db.session() as session:
+            issuance = rt.issuance(session)
+            record = issuance.lists.find(committed.agency_id, number)
+            credential = session.scalar(
+                select(IssuedCredential).where(
+                    IssuedCredential.status_list_id == record.id, IssuedCredential.status_index == index
+                )
+            )
+            issuance.statuses.change_one(credential, "revoked", reason="stolen", actor=Actor("operator", "t"))
+            session.commit()
+        with rt.db.session() as session:
+            issuance = rt.issuance(session)
+            agency = session.get_one(Agency, committed.agency_id)
+            issuance.lists.token(issuance.lists.find(committed.agency_id, number), issuance.signer(agency))
+            session.commit()
+    except (AppError, SQLAlchemyError) as e:  # reported, not lost in the thread
+        errors.append(repr(e))
+
+
+def test_a_list_token_signed_before_a_revocation_never_replaces_a_newer_one(settings, clock, committed):
+    # A re-signing request reads the statuses; a revocation commits and another request re-signs the list
+    # with it; the first then wrote its token (without the revocation) over that one, and the row still
+    # said its token showed the newest version. Re-signing under the list's row lock makes the revocation
+    # wait for the first request instead (that wait times out the join below), so it is never lost.
+    app = create_app(settings, clock=clock)
+    rt = app.extensions["credwallet"]
+    number, index = _issue_licence(app, committed, int(clock.now().timestamp()))
+    assert app.test_client().get(f"/issuers/transport/status/{number}").status_code == 200
+    clock.advance(minutes=8)  # past half the token's ttl: the next request re-signs it
+    errors: list[str] = []
+    racer = threading.Thread(target=_revoke_then_fetch_list, args=(rt, committed, number, index, errors))
+    try:
+        with rt.db.session() as session:
+            issuance = rt.issuance(session)
+            read_statuses = issuance.lists.statuses
+
+            def statuses_then_race(record):
+                statuses = read_statuses(record)
+                racer.start()
+                racer.join(1.0)
+                return statuses
+
+            issuance.lists.statuses = statuses_then_race
+            agency = session.get_one(Agency, committed.agency_id)
+            issuance.lists.token(issuance.lists.find(committed.agency_id, number), issuance.signer(agency))
+            session.commit()
+        racer.join(DEADLINE_SECONDS)
+        assert not racer.is_alive()
+        assert errors == []
+
+        with rt.db.session() as session:
+            record = rt.issuance(session).lists.find(committed.agency_id, number)
+            assert record.token_version == record.version
+        served = app.test_client().get(f"/issuers/transport/status/{number}").get_data(as_text=True)
+        assert StatusList.decode(jwt_payload(served)["status_list"])[index] == 1
+    finally:
+        if racer.ident is not None:  # started
+            racer.join(DEADLINE_SECONDS)
+        rt.db.dispose()

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 import jwt
 import pytest
+from sqlalchemy import update
 
 from keys import jwk_thumbprint
 from tests.factories import bearer
+from tests.wallet.issuance.conftest import path_of
 from wallet.app import create_app
 from wallet.holder.oid4vci import DeviceKey
+from wallet.issuance.models import IssuedCredential
 
 
 @pytest.fixture
@@ -110,3 +113,30 @@ def test_re_signed_status_lists_alone_do_not_change_the_etag(client, clock, anch
 
     again = client.get("/v1/trust-bundle", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
+
+
+def test_a_list_token_showing_other_statuses_changes_the_etag(client, rt, clock, anchor, holder, offer):
+    """A verifier is never told 304 while the lists served say something else than its copy. Here a
+    status moved without its list's version (as a lost re-signing race once left a list), and the
+    token re-signed later shows it: the ETag, which followed the version alone, stayed put."""
+    received = holder.accept_offer(offer["credential_offer_uri"], offer["tx_code"], [DeviceKey()])
+    credential = received[0].credentials[0]
+    payload = jwt.decode(credential.split("~")[0], options={"verify_signature": False})
+    status = payload["status"]["status_list"]
+    first, _ = _bundle(client, anchor)
+    with rt.db.session() as session:
+        session.execute(
+            update(IssuedCredential)
+            .where(IssuedCredential.status_index == status["idx"])
+            .values(state="revoked")
+        )
+        session.commit()
+
+    clock.advance(minutes=10)  # past half a list's ttl: the next fetch signs it anew, with the revocation
+    assert client.get(path_of(status["uri"])).status_code == 200
+
+    again = client.get("/v1/trust-bundle", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200
+    assert again.headers["ETag"] != first.headers["ETag"]
+    # The new ETag is that of the tokens just re-signed and sent: the next sync is a 304.
+    assert client.get("/v1/trust-bundle", headers={"If-None-Match": again.headers["ETag"]}).status_code == 304
