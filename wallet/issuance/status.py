@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
+from issuers.catalog import CATALOG
 from wallet.audit.service import Actor, record
 from wallet.db import flushed_connection
 from wallet.issuance.errors import AuthorisationSuspended, CompanionFollows, InvalidTransition
@@ -129,7 +130,14 @@ class StatusChanges:
         companions: bool = True,
     ) -> list[IssuedCredential]:
         """Every credential of one type a person holds, and the authorisations they came from; their
-        companions too, unless ``companions`` is False (a policy may keep proof of age valid)."""
+        companions too, unless ``companions`` is False (a policy may keep proof of age valid).
+
+        Raises CompanionFollows for a companion type, whose status is its licence's (else reinstating the
+        companions would free them from a suspended licence), and InvalidTransition.
+        """
+        ctype = CATALOG.get(credential_type)
+        if ctype is not None and not ctype.takes_claims:
+            raise CompanionFollows()
         authorisations = self._authorisations(agency_id, person_id, credential_type)
         credentials = list(
             self.session.scalars(

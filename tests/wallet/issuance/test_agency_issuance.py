@@ -228,6 +228,32 @@ def test_a_person_wide_change_reaches_every_credential_of_the_type(
     assert set(_statuses(client, wallet).values()) == {1}
 
 
+def _change_person(client, token, person_id, credential_type, status):
+    return client.post(
+        f"/v1/agency/people/{person_id}/credentials/status",
+        json={"credential_type": credential_type, "status": status, "reason": "licence suspended"},
+        headers=bearer(token),
+    )
+
+
+@pytest.mark.parametrize("target", ["valid", "suspended", "revoked"])
+def test_a_person_wide_change_of_the_companion_type_is_refused(
+    client, wallet, records, transport_agency, person_id, target
+):
+    # The one-credential route refused a companion, but the person-wide one took its type, and reinstating
+    # it there left proof of age valid while the licence stayed suspended.
+    assert (
+        _change_person(client, transport_agency, person_id, "driver_licence", "suspended").status_code == 200
+    )
+
+    response = _change_person(client, transport_agency, person_id, "proof_of_age", target)
+
+    assert response.status_code == 409
+    assert response.json["code"] == "companion_follows_licence"
+    assert set(_statuses(client, wallet).values()) == {2}
+    assert {state for _, state in _states(client, transport_agency, person_id)} == {"suspended"}
+
+
 # --- Another agency --------------------------------------------------------------------------------------
 
 
