@@ -43,6 +43,9 @@ class Payment(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     captured_at: Mapped[datetime | None]
+    # When the upkeep jobs last took it: they take the least recently taken first, so that payments the
+    # gateway keeps pending, or refunds that keep failing, cannot hold the queue's front for ever.
+    checked_at: Mapped[datetime | None]
 
 
 class IdempotencyKey(Base):

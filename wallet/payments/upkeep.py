@@ -57,9 +57,9 @@ class Upkeep:
         gateway = self.payments.gateway
         if gateway is None:
             return report
-        for payment_id in self._ids(OPEN_STATES, limit):
+        for payment_id in self._take(OPEN_STATES, limit):
             self._guarded(report, partial(self._reconcile, gateway, payment_id, report))
-        for payment_id in self._ids(("refund_due",), limit):
+        for payment_id in self._take(("refund_due",), limit):
             self._guarded(report, partial(self.refund, gateway, payment_id, report))
         return report
 
@@ -112,16 +112,22 @@ class Upkeep:
             self.payments.abandon(session, payment)
             return True
 
-    def _ids(self, states: tuple[str, ...], limit: int) -> list[uuid.UUID]:
-        with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(Payment.id)
-                    .where(Payment.state.in_(states))
-                    .order_by(Payment.created_at)
-                    .limit(limit)
-                )
-            )
+    def _take(self, states: tuple[str, ...], limit: int) -> list[uuid.UUID]:
+        """The next ``limit`` payments in ``states``, least recently taken first (never taken, oldest
+        first), stamped as taken now, whether or not their step then changes anything. Rows another
+        runner holds are skipped."""
+        with self.sessions() as session, session.begin():
+            payments = session.scalars(
+                select(Payment)
+                .where(Payment.state.in_(states))
+                .order_by(Payment.checked_at.asc().nulls_first(), Payment.created_at, Payment.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            now = self.payments.now()
+            for payment in payments:
+                payment.checked_at = now
+            return [payment.id for payment in payments]
 
     @staticmethod
     def _guarded(report: UpkeepReport, step: Callable[[], None]) -> None:

@@ -1,5 +1,6 @@
 """The payment jobs against requests still on their way: a late retry and the job that would close its
-payment as abandoned never both go on, and a capture is never lost whichever of them comes first."""
+payment as abandoned never both go on, and a capture is never lost whichever of them comes first. And the
+jobs' queue: what they cannot finish does not keep them from the rest."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from tests.factories import log_in
+from tests.factories import bearer, log_in
 from tests.wallet.fines.conftest import lodged, pay
 from wallet.jobs import run_jobs
 from wallet.notifications.push import LogPusher
+from wallet.payments.errors import GatewayRefused
 from wallet.payments.gateway import SandboxGateway
 from wallet.payments.models import Payment, SandboxCharge
 from wallet.payments.service import PaymentService
@@ -117,3 +119,49 @@ def test_a_retry_after_its_payment_was_abandoned_pays_afresh(client, rt, driver,
     assert abandoned == 1
     assert retry.status_code == 201, retry.json
     assert ledger(rt, fine) == (["captured", "failed"], ["captured"])
+
+
+def test_a_payment_the_gateway_keeps_pending_does_not_starve_the_next(client, rt, transport, driver):
+    first = lodged(client, transport, notice_number="4000000001")
+    second = lodged(client, transport, notice_number="4000000002")
+    pay(client, driver, first, "key-1", card_token="tok_sandbox_later")  # pending until the processor says
+    pay(client, driver, second, "key-2", card_token="tok_sandbox_timeout")  # captured, answer lost
+
+    reconciled = [Upkeep(rt.payments()).run(limit=1).reconciled for _ in range(2)]
+
+    assert reconciled == [0, 1]
+    assert ledger(rt, first) == (["pending"], ["pending"])
+    assert ledger(rt, second) == (["captured"], ["captured"])
+
+
+def test_a_refund_that_keeps_failing_does_not_starve_the_next(client, rt, transport, driver, monkeypatch):
+    refund = SandboxGateway.refund
+    fines = [lodged(client, transport, notice_number=f"400000000{n}") for n in (1, 2)]
+    for n, fine in enumerate(fines):
+        assert pay(client, driver, fine, f"key-{n}").status_code == 201
+    monkeypatch.setattr(SandboxGateway, "refund", refused)
+    for fine in fines:  # each withdrawal's own refund fails too: both are left to the jobs
+        withdrawal = {"explanation": "Camera fault"}
+        client.post(f"/v1/agency/fines/{fine['id']}/withdrawal", json=withdrawal, headers=bearer(transport))
+    first = payment_of(rt, fines[0])
+
+    def all_but_the_first(self, **kwargs):
+        return (refused if kwargs["reference"] == first else refund)(self, **kwargs)
+
+    monkeypatch.setattr(SandboxGateway, "refund", all_but_the_first)
+
+    reports = [Upkeep(rt.payments()).run(limit=1) for _ in range(2)]
+
+    assert [(r.refunded, r.failed) for r in reports] == [(0, 1), (1, 0)]
+    assert ledger(rt, fines[1]) == (["refunded"], ["refunded"])
+
+
+def refused(self, **kwargs):
+    raise GatewayRefused("the processor is down")
+
+
+def payment_of(rt, fine) -> str:
+    with rt.db.session() as session:
+        return str(
+            session.scalars(select(Payment.id).where(Payment.subject_id == uuid.UUID(fine["id"]))).one()
+        )
