@@ -37,6 +37,7 @@ from wallet.issuance.statuslists import ListSigner
 
 BATCH_SIZE = 10
 CREDENTIAL_LIFETIME = timedelta(days=30)
+MIN_COMPANION_LIFETIME = timedelta(seconds=1)
 
 
 def issuer_url(base_url: str, agency_slug: str) -> str:
@@ -171,8 +172,8 @@ class IssuanceService:
         """Insert the credential's record at a free status index, sign it, retire the device's older copies;
         add the index taken to ``allocated`` and the lists of the retired copies to ``changed``. In Core
         statements: the ORM's unit of work cost more than the signing."""
-        parent = self._parent(authorisation, ctype, key)
         now = self.clock.now()
+        parent = self._parent(authorisation, ctype, key, now)
         lifetime = CREDENTIAL_LIFETIME if parent is None else companion_lifetime(parent.expires_at, now)
         signing_key = self.keystore.active(issuer_keys(agency.slug))
         row: dict[str, Any] = {
@@ -246,9 +247,10 @@ class IssuanceService:
         )
 
     def _parent(
-        self, authorisation: CredentialAuthorisation, ctype: CredentialType, key: ProvenKey
+        self, authorisation: CredentialAuthorisation, ctype: CredentialType, key: ProvenKey, now: datetime
     ) -> Row[uuid.UUID, datetime] | None:
-        """A companion's licence (its id and expiry): the newest valid one issued to the same key."""
+        """A companion's licence (its id and expiry): the newest valid one issued to the same key that has
+        a second or more to run. Raises CredentialRequestDenied when there is none."""
         if ctype.id == authorisation.credential_type:
             return None
         parent = self.session.execute(
@@ -258,6 +260,9 @@ class IssuanceService:
                 IssuedCredential.credential_type == authorisation.credential_type,
                 IssuedCredential.holder_key == key.thumbprint,
                 IssuedCredential.state == "valid",
+                # The companion expires with it, and token times are whole seconds: with less than a
+                # second left it would be signed already expired (exp == iat).
+                IssuedCredential.expires_at >= now + MIN_COMPANION_LIFETIME,
             )
             .order_by(IssuedCredential.issued_at.desc())
             .limit(1)

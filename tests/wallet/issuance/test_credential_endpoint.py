@@ -6,8 +6,10 @@ Key proofs and nonces have their own file, test_key_proofs.py.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from tests.factories import bearer
 from tests.wallet.issuance.conftest import (
@@ -194,6 +196,31 @@ def test_a_proof_of_age_batch_with_one_unlicensed_key_issues_nothing(client, rt,
     response = request_credential(client, token, "proof_of_age", proofs)
 
     assert response.status_code == 400
+    assert response.json["error"] == "credential_request_denied"
+    assert count(rt, IssuedCredential, IssuedCredential.credential_type == "proof_of_age") == 0
+    assert not nonce_used(rt, nonce)
+
+
+@pytest.mark.parametrize("left", [timedelta(0), timedelta(milliseconds=500)])
+def test_a_proof_of_age_is_never_issued_already_expired(client, rt, clock, token, issuer, now, left):
+    # A companion expires with its licence, and was issued beside one with under a second left: signed
+    # with exp == iat (an expired credential, holding a status index) instead of being refused.
+    device = DeviceKey()
+    first = new_nonce(client)
+    licence = request_credential(
+        client, token, "driver_licence", [device.proof(issuer=issuer, nonce=first, now=now)]
+    )
+    assert licence.status_code == 200, licence.json
+    with rt.db.session() as session:
+        session.execute(update(IssuedCredential).values(expires_at=clock.now() + left))  # the licence
+        session.commit()
+    nonce = new_nonce(client)
+
+    response = request_credential(
+        client, token, "proof_of_age", [device.proof(issuer=issuer, nonce=nonce, now=now)]
+    )
+
+    assert response.status_code == 400, response.json
     assert response.json["error"] == "credential_request_denied"
     assert count(rt, IssuedCredential, IssuedCredential.credential_type == "proof_of_age") == 0
     assert not nonce_used(rt, nonce)
