@@ -27,7 +27,7 @@ def _when(unix_seconds: int) -> str:
 
 def _describe(bundle: StoredBundle, now: int) -> str:
     age = age_in_words(max(0, now - bundle.iat))
-    expiry = "expired" if now > bundle.exp else "valid until"
+    expiry = "expired" if now >= bundle.exp else "valid until"  # expired at exp itself (RFC 7519 4.1.4)
     return f"issued {_when(bundle.iat)} ({age} old), {expiry} {_when(bundle.exp)}"
 
 

@@ -14,7 +14,8 @@ from tests.verifier import test_sync as base
 from tests.verifier.helpers import AUD, NONCE, NOW, World
 from tests.verifier.test_sync import closed_port_url, contents, mint, sync
 from verifier.cli import verify
-from verifier.sync import BUNDLE_FILE
+from verifier.sync import BUNDLE_FILE, StoredBundle
+from verifier.sync_cli import _describe
 from verifier.sync_cli import sync as sync_command
 
 stub, anchor_key, anchor, device = base.stub, base.anchor_key, base.anchor, base.device
@@ -138,3 +139,11 @@ def test_verify_follows_the_bundle_a_later_sync_stored(world, stub, anchor, anch
 
     assert result.exit_code == 1
     assert "vct_not_allowed" in result.stdout
+
+
+@pytest.mark.parametrize(("at", "said"), [(-1, "valid until"), (0, "expired"), (1, "expired")])
+def test_the_stored_bundle_is_described_as_expired_from_its_exp_on(at, said):
+    # A bundle is refused from exp itself (RFC 7519 section 4.1.4); the summary says the same.
+    bundle = StoredBundle("token", iat=NOW - 3600, exp=NOW)
+
+    assert f"{said} " in _describe(bundle, NOW + at)
