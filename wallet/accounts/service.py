@@ -85,8 +85,8 @@ class AccountService:
 
     def register(self, *, email: str, password: str, display_name: str | None, actor: Actor) -> Account:
         """Create an account. Raises RateLimited (per client address) or AccountExists."""
-        self._throttle(self.policy.per_address, "register-address", actor.address or "-")
-        self.limiter.hit(self.policy.per_address, "register-address", actor.address or "-")
+        refusal = "Too many attempts; try again later."
+        self.limiter.take(self.policy.per_address, "register-address", actor.address or "-", refusal=refusal)
         account = Account(
             email=normalise_email(email),
             password_hash=self.passwords.hash(password),
