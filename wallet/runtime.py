@@ -94,7 +94,12 @@ class Runtime:
 
     def devices(self, session: Session) -> DeviceService:
         return DeviceService(
-            session, clock=self.clock, audience=self.app_audience, issuance=self.issuance(session)
+            session,
+            clock=self.clock,
+            audience=self.app_audience,
+            issuance=self.issuance(session),
+            limiter=self.limiter,
+            challenge_rules=parse_rules(self.settings.device_challenge_limit),
         )
 
     def links(self, session: Session) -> LinkService:

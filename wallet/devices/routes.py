@@ -17,7 +17,6 @@ from wallet.devices.schemas import (
 )
 from wallet.devices.service import CHALLENGE_LIFETIME, DeviceService, NewDevice
 from wallet.http import Blueprint
-from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 blp = Blueprint("devices", __name__, url_prefix="/v1", description="The citizen's devices")
@@ -37,21 +36,10 @@ def challenge() -> dict[str, Any]:
 
     Limited per account; past the limit the answer is 429 with Retry-After.
     """
-    account_id = current_citizen().account_id
-    _limit_challenges(account_id)
     return {
-        "challenge": _devices().challenge(account_id),
+        "challenge": _devices().challenge(current_citizen().account_id),
         "expires_in": int(CHALLENGE_LIFETIME.total_seconds()),
     }
-
-
-def _limit_challenges(account_id: uuid.UUID) -> None:
-    """Every challenge is a row until the purge job: without a limit, one account could grow the table at
-    will."""
-    rt = runtime()
-    rules = parse_rules(rt.settings.device_challenge_limit)
-    refusal = "Too many device challenges; try again later."
-    rt.limiter.take(rules, "device-challenge", str(account_id), refusal=refusal)
 
 
 @blp.route("/devices", methods=["POST"])

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
+from limits import RateLimitItem
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -32,6 +34,7 @@ from wallet.digests import digest
 from wallet.errors import NotFound
 from wallet.issuance.models import IssuedCredential
 from wallet.issuance.service import IssuanceService
+from wallet.ratelimit import RateLimiter
 
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 PROOF_TYP = "device-proof+jwt"
@@ -47,13 +50,29 @@ class NewDevice:
 
 
 class DeviceService:
-    def __init__(self, session: Session, *, clock: Clock, audience: str, issuance: IssuanceService) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        clock: Clock,
+        audience: str,
+        issuance: IssuanceService,
+        limiter: RateLimiter,
+        challenge_rules: Sequence[RateLimitItem],
+    ) -> None:
         self.session = session
         self.clock = clock
         self.audience = audience
         self.issuance = issuance
+        self.limiter = limiter
+        self.challenge_rules = challenge_rules
 
     def challenge(self, account_id: uuid.UUID) -> str:
+        """A fresh challenge for the account's next device registration. Raises RateLimited past the
+        account's allowance: every challenge is a row until the purge job, so without one an account could
+        grow the table at will."""
+        refusal = "Too many device challenges; try again later."
+        self.limiter.take(self.challenge_rules, "device-challenge", str(account_id), refusal=refusal)
         challenge = secrets.token_urlsafe(24)
         self.session.add(
             DeviceChallenge(
