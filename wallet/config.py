@@ -145,6 +145,10 @@ def _complete(settings: Settings) -> Settings:
     return dataclasses.replace(settings, **changes) if changes else settings
 
 
+# Every rate-limit setting, by its name: a new limit is checked at startup without being listed again here.
+_RATE_LIMITS = tuple(field.name for field in dataclasses.fields(Settings) if "_limit" in field.name)
+
+
 def _check(settings: Settings) -> None:
     _check_database_url(settings.database_url)
     if settings.env not in ENVIRONMENTS:
@@ -162,16 +166,7 @@ def _check(settings: Settings) -> None:
         raise ConfigError(f"{PREFIX}PAYMENT_WEBHOOK_SECRET must be at least 32 characters")
     if len(settings.key_passphrase) < 16:
         raise ConfigError(f"{PREFIX}KEY_PASSPHRASE must be at least 16 characters")
-    limits = (
-        "login_limit_account",
-        "login_limit_address",
-        "link_limit_account",
-        "rego_check_limit",
-        "nonce_limit",
-        "device_challenge_limit",
-        "application_limit_account",
-    )
-    for name in limits:
+    for name in _RATE_LIMITS:
         try:
             parse_rules(getattr(settings, name))
         except ValueError:
