@@ -18,6 +18,7 @@ from wallet.auth.tokens import InvalidAccessToken
 from wallet.db import request_session
 from wallet.errors import AppError, Unauthenticated
 from wallet.http import Blueprint
+from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 
@@ -132,6 +133,13 @@ def current_citizen() -> Citizen:
 def current_agency() -> AgencyCaller:
     agency: AgencyCaller = g.agency
     return agency
+
+
+def limit_by_address(limit: str, scope: str, *, refusal: str) -> None:
+    """Count this request against ``limit`` (a rate-limit setting's text) for the caller's address, as open
+    endpoints do that have no account to count by. Raises RateLimited, ``refusal`` its detail, past it."""
+    address = request.remote_addr or "unknown"
+    runtime().limiter.take(parse_rules(limit), scope, address, refusal=refusal)
 
 
 def caller_actor() -> Actor:

@@ -8,13 +8,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Response, json, request
+from flask import Response, json
 
 from issuers.catalog import CATALOG
 from keys import KeyStoreError
 from wallet.agencies.errors import UnknownAgency
 from wallet.agencies.models import Agency
-from wallet.auth.guards import authenticate_citizen, bearer_token, caller_actor, public
+from wallet.auth.guards import authenticate_citizen, bearer_token, caller_actor, limit_by_address, public
 from wallet.auth.tokens import InvalidAccessToken
 from wallet.db import request_session
 from wallet.errors import NotFound, Unauthenticated
@@ -38,7 +38,6 @@ from wallet.issuance.schemas import (
 )
 from wallet.issuance.service import issuer_keys, issuer_url
 from wallet.issuance.statuslists import TOKEN_TTL
-from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 
 blp = Blueprint("oid4vci", __name__, description="OpenID4VCI credential issuers (one per agency)")
@@ -124,18 +123,12 @@ def nonce(slug: str) -> dict[str, str]:
 
     Limited per client address; past the limit the answer is 429 with Retry-After.
     """
-    _limit_nonces()
+    # Open to anyone, and every nonce is a row until the purge job: without a limit, one caller could grow
+    # the table at will.
+    refusal = "Too many nonce requests; try again later."
+    limit_by_address(runtime().settings.nonce_limit, "nonce", refusal=refusal)
     _agency(slug)
     return {"c_nonce": runtime().offers(request_session()).new_nonce()}
-
-
-def _limit_nonces() -> None:
-    """The endpoint is open to anyone and every nonce is a row until the purge job: without a limit, one
-    caller could grow the table at will."""
-    rt = runtime()
-    rules = parse_rules(rt.settings.nonce_limit)
-    address = request.remote_addr or "unknown"
-    rt.limiter.take(rules, "nonce", address, refusal="Too many nonce requests; try again later.")
 
 
 @blp.route("/issuers/<slug>/token", methods=["POST"])

@@ -6,17 +6,15 @@ import uuid
 from typing import Any
 
 import marshmallow as ma
-from flask import request
 from sqlalchemy.orm import Session
 
-from wallet.auth.guards import citizen_required, current_citizen
+from wallet.auth.guards import citizen_required, current_citizen, limit_by_address
 from wallet.db import request_session
 from wallet.http import Blueprint
 from wallet.payments.idempotency import Claim
 from wallet.payments.idempotent import HEADER_DOC, idempotent, payment_reply
 from wallet.payments.schemas import PaymentSchema
 from wallet.payments.service import Order
-from wallet.ratelimit import parse_rules
 from wallet.runtime import runtime
 from wallet.vehicles.presenting import quote_view, rego_check_view, vehicle_view
 from wallet.vehicles.schemas import (
@@ -103,9 +101,7 @@ def renew(body: dict[str, Any], vehicle_id: uuid.UUID, claim: Claim) -> Any:
 @blp.problems(404, 422, 429)
 def rego_check(query: dict[str, Any]) -> dict[str, Any]:
     """Anyone may check a plate: status, expiry, make and model, the CTP insurer; nothing about the owner"""
-    rt = runtime()
-    rules = parse_rules(rt.settings.rego_check_limit)
-    address = request.remote_addr or "unknown"
-    rt.limiter.take(rules, "rego-check", address, refusal="Too many registration checks; try again later.")
+    refusal = "Too many registration checks; try again later."
+    limit_by_address(runtime().settings.rego_check_limit, "rego-check", refusal=refusal)
     service = _vehicles()
     return rego_check_view(service, service.by_plate(query["plate"]))
