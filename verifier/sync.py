@@ -324,16 +324,16 @@ def _write(directory: Path, bundle: StoredBundle, anchor: bytes, *, etag: str | 
             renamed.append(path.name)
         _sync_directory(directory)  # the renames themselves must survive a power cut
     except OSError as e:
-        raise SyncError(_write_failure(directory, e, renamed), kind="storage") from e
+        raise SyncError(_write_failure(directory, e, renamed, of=len(contents)), kind="storage") from e
     finally:
         for temporary, _ in prepared:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
 
 
-def _write_failure(directory: Path, error: OSError, renamed: list[str]) -> str:
+def _write_failure(directory: Path, error: OSError, renamed: list[str], *, of: int) -> str:
     message = f"cannot store the bundle in {directory}: {error.strerror or error}"
-    if renamed and len(renamed) < 3:
+    if 0 < len(renamed) < of:  # some of the files, not all: what is stored is mixed until the next sync
         message += f" (only {', '.join(renamed)} replaced: sync again)"
     return message
 
