@@ -27,11 +27,11 @@ class IssuanceFailed(Exception):
     OAuth / OpenID4VCI error code, or ``malformed_reply``."""
 
     def __init__(self, step: str, reply: Reply, *, why: str | None = None) -> None:
-        body = reply.body if isinstance(reply.body, dict) else {}
         if why is not None:
             self.error = "malformed_reply"
             super().__init__(f"{step} failed: the issuer's reply {why}")
             return
+        body = reply.body if isinstance(reply.body, dict) else {}
         self.error = str(body.get("error") or body.get("code") or reply.status)
         super().__init__(f"{step} failed: {reply.status} {self.error}: {body.get('detail', '')}")
 
